@@ -1,0 +1,78 @@
+"""Shared fixtures: a fake host for unit tests; root gating for integration tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+from xdptool import bpfinfo, drvinfo, links, netdev_source
+from xdptool.links import Attachment, Link
+from xdptool.netdev_source import NetdevFeatures
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.geteuid() == 0:
+        return
+    skip = pytest.mark.skip(reason="needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): netns + XDP")
+    for item in items:
+        if "root" in item.keywords:
+            item.add_marker(skip)
+
+
+@dataclass
+class FakeHost:
+    """What the data sources answer; tests edit it before running the code."""
+
+    links: list[Link] = field(default_factory=list)
+    features: dict[int, NetdevFeatures] | None = field(default_factory=dict)
+    drivers: dict[str, str | None] = field(default_factory=dict)
+    prog_names: dict[int, str | None] = field(default_factory=dict)
+    # Set to an exception to make the rtnetlink dump fail with it.
+    links_error: BaseException | None = None
+
+    def add(self, ifindex: int, ifname: str, driver: str | None, xdp: int | None,
+            rx_meta: int | None = 0, xsk: int | None = 0, zc: int | None = None,
+            attached: tuple[Attachment, ...] = ()) -> None:
+        self.links.append(Link(ifindex, ifname, list(attached)))
+        self.drivers[ifname] = driver
+        if self.features is not None:
+            self.features[ifindex] = NetdevFeatures(ifindex, xdp, zc, rx_meta, xsk)
+
+
+def _standard(host: FakeHost) -> None:
+    # Values as this 6.18 host reports them (see tests/integration for the real ones).
+    host.add(1, "lo", None, 0)
+    host.add(2, "veth0", "veth", 35, rx_meta=7,
+             attached=(Attachment("native", 8),))
+    host.add(3, "veth1", "veth", 103, rx_meta=7)
+    host.add(4, "eth0", "virtio_net", 43, zc=1, attached=(Attachment("generic", 9),))
+    host.add(5, "nfp0", "nfp", 1 | 16 | 256, rx_meta=0, xsk=3,
+             attached=(Attachment("native", 10), Attachment("offload", 11)))
+    host.prog_names = {8: "xdp_pass", 9: None, 10: "xdp_lb", 11: "xdp_lb_hw"}
+
+
+@pytest.fixture
+def fake_host(monkeypatch: pytest.MonkeyPatch) -> FakeHost:
+    """Five devices covering native/generic/multi attach, zero-copy, unknown bits."""
+    host = FakeHost()
+    _standard(host)
+
+    def list_links() -> list[Link]:
+        if host.links_error is not None:
+            raise host.links_error
+        return sorted(host.links, key=lambda link: link.ifindex)
+
+    monkeypatch.setattr(links, "list_links", list_links)
+    monkeypatch.setattr(netdev_source, "dump_features", lambda: host.features)
+    monkeypatch.setattr(drvinfo, "driver_name", lambda ifname: host.drivers[ifname])
+    monkeypatch.setattr(bpfinfo, "prog_name", lambda prog_id: host.prog_names.get(prog_id))
+    return host
+
+
+@pytest.fixture
+def no_family_host(fake_host: FakeHost) -> FakeHost:
+    """The same host on a kernel without the netdev genetlink family."""
+    fake_host.features = None
+    return fake_host

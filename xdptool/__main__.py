@@ -1,0 +1,5 @@
+"""`python -m xdptool` entry point."""
+
+from xdptool.cli import main
+
+main()
