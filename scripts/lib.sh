@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings and helpers for the maintainer scripts. Sourced, not run.
+
+XDPTOOL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+XDPTOOL_CACHE=${XDPTOOL_CACHE:-$HOME/.cache/xdptool}
+# The kernel work tree the scripts operate on; --tree or XDPTOOL_KTREE overrides.
+# The series directory; tests point it elsewhere.
+XDPTOOL_PATCHES=${XDPTOOL_PATCHES:-$XDPTOOL_REPO/patches}
+XDPTOOL_KTREE=${XDPTOOL_KTREE:-$XDPTOOL_CACHE/linux}
+export CCACHE_DIR=${CCACHE_DIR:-$XDPTOOL_CACHE/ccache}
+
+# The one identity the series is authored and committed under.
+XDPTOOL_IDENT_NAME="xdptool developers"
+XDPTOOL_IDENT_EMAIL="xdptool@example.org"
+
+BASE_TAG=xdptool/base
+SERIES_BRANCH=xdptool
+
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
+info() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+
+# Value of key=... in patches/BASE.
+base_field() {
+	sed -n "s/^$1=//p" "$XDPTOOL_PATCHES/BASE"
+}
+
+# git in the kernel work tree, as the project identity, with stable dates
+# so that re-applying an unchanged series yields the same commit ids.
+kgit() {
+	git -C "$XDPTOOL_KTREE" -c user.name="$XDPTOOL_IDENT_NAME" \
+		-c user.email="$XDPTOOL_IDENT_EMAIL" "$@"
+}
+
+# Parse --tree DIR (shared by all scripts); sets XDPTOOL_KTREE.
+# Usage: parse_tree_opt "$@"; set -- "${REST[@]}"
+parse_tree_opt() {
+	REST=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--tree) [ $# -ge 2 ] || die "--tree needs a directory"
+			XDPTOOL_KTREE=$(realpath -m "$2"); shift 2 ;;
+		--tree=*) XDPTOOL_KTREE=$(realpath -m "${1#--tree=}"); shift ;;
+		*) REST+=("$1"); shift ;;
+		esac
+	done
+}
+
+require_ktree() {
+	[ -d "$XDPTOOL_KTREE/.git" ] ||
+		die "no kernel work tree at $XDPTOOL_KTREE: run scripts/kernel-tree first"
+}
+
+# Hash of everything in patches/ that defines the series.
+series_hash() {
+	find "$XDPTOOL_PATCHES" -maxdepth 1 -name BASE -o -name '*.patch' |
+		LC_ALL=C sort | xargs cat | sha256sum | cut -d' ' -f1
+}
+
+series_patches() {
+	find "$XDPTOOL_PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' | sort
+}

@@ -1,0 +1,138 @@
+"""The maintainer loop (kernel-tree, series-export) on a tiny git "kernel".
+
+No build here: these check that applying is idempotent, that export is
+deterministic and round-trips the cover letter, and that a patch that does
+not apply is named with its failing hunk.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "scripts"
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+def run(*args: str | Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], env=env, text=True, capture_output=True, check=check
+    )
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(cwd), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        text=True, capture_output=True, check=True,
+    ).stdout
+
+
+@pytest.fixture
+def loop(tmp_path: Path) -> dict[str, Path | dict[str, str]]:
+    base = tmp_path / "upstream"
+    base.mkdir()
+    git(base, "init", "-q", "-b", "main")
+    (base / "net.c").write_text("int a;\nint b;\nint c;\n")
+    git(base, "add", "-A")
+    git(base, "commit", "-q", "-m", "base")
+    patches = tmp_path / "patches"
+    patches.mkdir()
+    (patches / "BASE").write_text("package=none\nversion=0\nkernelversion=0\n")
+    env = dict(os.environ, XDPTOOL_PATCHES=str(patches), XDPTOOL_KTREE=str(tmp_path / "tree"),
+               XDPTOOL_CACHE=str(tmp_path / "cache"))
+    return {"base": base, "patches": patches, "tree": tmp_path / "tree", "env": env}
+
+
+def tree_args(loop: dict) -> list[str | Path]:
+    return [SCRIPTS / "kernel-tree", "--base-git", loop["base"]]
+
+
+def snapshot(d: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(d.glob("*.patch"))}
+
+
+def test_empty_series_cover_letter_round_trip(loop: dict) -> None:
+    env, tree = loop["env"], loop["tree"]
+    run(*tree_args(loop), env=env)
+    git(tree, "config", "branch.xdptool.description", "xdp: a subject\n\nBody line one.\n\nTwo.")
+    out = run(SCRIPTS / "series-export", env=env)
+    assert "wrote    patches/0000-cover-letter.patch" in out.stdout
+    cover = (loop["patches"] / "0000-cover-letter.patch").read_text()
+    assert "Subject: [PATCH 0/0] xdp: a subject\n\nBody line one.\n\nTwo.\n\nbase-commit: " in cover
+
+    # A fresh tree gets the description back from the cover letter.
+    shutil.rmtree(tree)
+    run(*tree_args(loop), env=env)
+    assert git(tree, "config", "branch.xdptool.description") == "xdp: a subject\n\nBody line one.\n\nTwo.\n"
+
+
+def test_apply_export_is_idempotent_and_deterministic(loop: dict) -> None:
+    env, tree, patches = loop["env"], loop["tree"], loop["patches"]
+    run(*tree_args(loop), env=env)
+    git(tree, "config", "branch.xdptool.description", "xdp: two patches\n\nCover text.")
+    for i, line in enumerate(["int b2;", "int c2;"]):
+        src = (tree / "net.c").read_text().splitlines()
+        src[i + 1] = line
+        (tree / "net.c").write_text("\n".join(src) + "\n")
+        git(tree, "commit", "-q", "-am", f"net: change line {i + 2}\n\nWhy it matters.\n\nSigned-off-by: t <t@t>")
+    run(SCRIPTS / "series-export", env=env)
+    first = snapshot(patches)
+    assert sorted(first) == ["0000-cover-letter.patch", "0001-net-change-line-2.patch",
+                             "0002-net-change-line-3.patch"]
+    assert "Subject: [PATCH 0/2] xdp: two patches" in first["0000-cover-letter.patch"]
+
+    # Rebuild the tree from patches/ alone, export again: byte-identical.
+    shutil.rmtree(tree)
+    run(*tree_args(loop), env=env)
+    assert (tree / "net.c").read_text() == "int a;\nint b2;\nint c2;\n"
+    again = run(SCRIPTS / "series-export", env=env)
+    assert "already matches" in again.stderr
+    assert snapshot(patches) == first
+
+    # Nothing changed: kernel-tree leaves the tree alone.
+    assert "up to date" in run(*tree_args(loop), env=env).stderr
+
+
+def test_unexported_commits_are_not_dropped(loop: dict) -> None:
+    env, tree = loop["env"], loop["tree"]
+    run(*tree_args(loop), env=env)
+    (tree / "net.c").write_text("changed\n")
+    git(tree, "commit", "-q", "-am", "local work")
+    res = run(*tree_args(loop), env=env, check=False)
+    assert res.returncode == 1
+    assert "has commits or a checkout not in patches/" in res.stderr
+    assert (tree / "net.c").read_text() == "changed\n"
+
+
+def test_patch_that_does_not_apply_is_named(loop: dict) -> None:
+    env, patches = loop["env"], loop["patches"]
+    (patches / "0001-net-bad.patch").write_text(
+        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+        "From: t <t@t>\nDate: Sat, 1 Jan 2000 00:00:00 +0000\nSubject: [PATCH] net: bad\n\n"
+        "---\n net.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+        "diff --git a/net.c b/net.c\n--- a/net.c\n+++ b/net.c\n"
+        "@@ -1,3 +1,3 @@\n int a;\n-int nope;\n+int yes;\n int c;\n"
+    )
+    res = run(*tree_args(loop), env=env, check=False)
+    assert res.returncode == 1
+    assert "patches/0001-net-bad.patch does not apply" in res.stderr
+    assert "patch failed: net.c:1" in res.stderr
+    # Fixing the patch and re-running recovers without --force.
+    (patches / "0001-net-bad.patch").write_text(
+        (patches / "0001-net-bad.patch").read_text().replace("-int nope;", "-int b;")
+    )
+    run(*tree_args(loop), env=env)
+    assert (loop["tree"] / "net.c").read_text() == "int a;\nint yes;\nint c;\n"
+
+
+def test_help_for_every_script() -> None:
+    for name in ["kernel-tree", "kernel-build", "vm-run", "series-export", "series-check"]:
+        res = subprocess.run([SCRIPTS / name, "--help"], text=True, capture_output=True)
+        assert res.returncode == 0, name
+        assert res.stdout.startswith(f"Usage: {name} "), name
