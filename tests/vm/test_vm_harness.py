@@ -1,0 +1,56 @@
+"""The VM tier: the kselftest suite on the patched kernel, and proof that
+the harness fails when a guest test fails or the guest kernel warns.
+
+Needs root and a kernel built by scripts/kernel-build (scripts/test-all
+builds it first); without one these are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+KTREE = Path(os.environ.get("XDPTOOL_KTREE", Path.home() / ".cache/xdptool/linux"))
+
+pytestmark = [
+    pytest.mark.root,
+    pytest.mark.skipif(not (KTREE / "arch/x86/boot/bzImage").exists(),
+                       reason=f"no kernel built in {KTREE}: run scripts/kernel-build"),
+]
+
+
+def vm_run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    res = subprocess.run([str(REPO / "scripts/vm-run"), "--tree", str(KTREE), "--", *cmd],
+                         capture_output=True, text=True, cwd=REPO, check=False)
+    print(res.stdout[-20000:], res.stderr[-5000:], sep="\n")
+    return res
+
+
+def test_kselftests_pass_on_patched_kernel() -> None:
+    res = vm_run("kselftest/run")
+    assert res.returncode == 0
+    summary = res.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary and "skipped" not in summary
+
+
+def test_guest_exit_status_is_returned() -> None:
+    assert vm_run("sh", "-c", "exit 7").returncode == 7
+
+
+def test_failing_guest_test_fails_the_run() -> None:
+    res = vm_run("python3", "-m", "pytest", "-p", "no:cacheprovider", "tests/vm/guest_breaks.py")
+    assert res.returncode == 1
+    assert "1 failed" in res.stdout
+
+
+def test_guest_kernel_warning_fails_the_run() -> None:
+    # LKDTM (kselftest/config) makes the guest kernel WARN on request.
+    res = vm_run("sh", "-c", "mount -t debugfs none /sys/kernel/debug 2>/dev/null;"
+                 " echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT; exit 0")
+    assert res.returncode == 1
+    assert "the guest kernel reported a problem" in res.stderr
+    assert "WARNING:" in res.stderr
