@@ -20,7 +20,9 @@ SCRIPTS = REPO / "scripts"
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
-def run(*args: str | Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(a) for a in args], env=env, text=True, capture_output=True, check=check
     )
@@ -69,7 +71,8 @@ def test_empty_series_cover_letter_round_trip(loop: dict) -> None:
     # A fresh tree gets the description back from the cover letter.
     shutil.rmtree(tree)
     run(*tree_args(loop), env=env)
-    assert git(tree, "config", "branch.xdptool.description") == "xdp: a subject\n\nBody line one.\n\nTwo.\n"
+    description = git(tree, "config", "branch.xdptool.description")
+    assert description == "xdp: a subject\n\nBody line one.\n\nTwo.\n"
 
 
 def test_apply_export_is_idempotent_and_deterministic(loop: dict) -> None:
@@ -80,7 +83,8 @@ def test_apply_export_is_idempotent_and_deterministic(loop: dict) -> None:
         src = (tree / "net.c").read_text().splitlines()
         src[i + 1] = line
         (tree / "net.c").write_text("\n".join(src) + "\n")
-        git(tree, "commit", "-q", "-am", f"net: change line {i + 2}\n\nWhy it matters.\n\nSigned-off-by: t <t@t>")
+        message = f"net: change line {i + 2}\n\nWhy it matters.\n\nSigned-off-by: t <t@t>"
+        git(tree, "commit", "-q", "-am", message)
     run(SCRIPTS / "series-export", env=env)
     first = snapshot(patches)
     assert sorted(first) == ["0000-cover-letter.patch", "0001-net-change-line-2.patch",
