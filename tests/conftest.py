@@ -32,23 +32,28 @@ class FakeHost:
     # Set to an exception to make the rtnetlink dump fail with it.
     links_error: BaseException | None = None
 
-    def add(self, ifindex: int, ifname: str, driver: str | None, xdp: int | None,
-            rx_meta: int | None = 0, xsk: int | None = 0, zc: int | None = None,
+    def add(self, ifindex: int, ifname: str, driver: str | None, xdp: list[str] | None,
+            rx_meta: list[str] | None = None, xsk: list[str] | None = None,
+            zc: int | None = None,
             attached: tuple[Attachment, ...] = ()) -> None:
         self.links.append(Link(ifindex, ifname, list(attached)))
         self.drivers[ifname] = driver
         if self.features is not None:
-            self.features[ifindex] = NetdevFeatures(ifindex, xdp, zc, rx_meta, xsk)
+            self.features[ifindex] = NetdevFeatures(ifindex, xdp, zc, rx_meta or [], xsk or [])
 
 
 def _standard(host: FakeHost) -> None:
-    # Values as this 6.18 host reports them (see tests/integration for the real ones).
-    host.add(1, "lo", None, 0)
-    host.add(2, "veth0", "veth", 35, rx_meta=7,
+    # veth and virtio_net as this 6.18 host reports them (tests/integration checks veth).
+    meta = ["timestamp", "hash", "vlan-tag"]
+    host.add(1, "lo", None, [])
+    host.add(2, "veth0", "veth", ["basic", "redirect", "rx-sg"], rx_meta=meta,
              attached=(Attachment("native", 8),))
-    host.add(3, "veth1", "veth", 103, rx_meta=7)
-    host.add(4, "eth0", "virtio_net", 43, zc=1, attached=(Attachment("generic", 9),))
-    host.add(5, "nfp0", "nfp", 1 | 16 | 256, rx_meta=0, xsk=3,
+    host.add(3, "veth1", "veth", ["basic", "redirect", "ndo-xmit", "rx-sg", "ndo-xmit-sg"],
+             rx_meta=meta)
+    host.add(4, "eth0", "virtio_net", ["basic", "redirect", "xsk-zerocopy", "rx-sg"], zc=1,
+             attached=(Attachment("generic", 9),))
+    host.add(5, "nfp0", "nfp", ["basic", "hw-offload", "bit-8"],
+             xsk=["tx-timestamp", "tx-checksum"],
              attached=(Attachment("native", 10), Attachment("offload", 11)))
     host.prog_names = {8: "xdp_pass", 9: None, 10: "xdp_lb", 11: "xdp_lb_hw"}
 

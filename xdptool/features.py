@@ -15,13 +15,7 @@ from dataclasses import dataclass, field
 
 from xdptool import bpfinfo, drvinfo, links, netdev_source
 from xdptool.errors import NoSuchDeviceError
-from xdptool.netdev_source import (
-    XDP_ACT_NAMES,
-    XDP_RX_METADATA_NAMES,
-    XSK_FLAGS_NAMES,
-    NetdevFeatures,
-    flag_names,
-)
+from xdptool.netdev_source import NetdevFeatures
 
 NO_FAMILY_NOTE = ("XDP feature flags unknown: this kernel has no netdev netlink family "
                   "(needs Linux >= 6.3)")
@@ -122,20 +116,15 @@ class DeviceReport:
 
 
 def _report(link: links.Link, nd: NetdevFeatures | None) -> DeviceReport:
-    def names(table: tuple[str, ...], value: int | None) -> list[str] | None:
-        # No family, a device it does not report, or an omitted attribute: unknown.
-        return None if value is None else flag_names(table, value)
-
+    # No family, or a device missing from its reply: every feature is unknown.
     nd = nd or NetdevFeatures(link.ifindex, None, None, None, None)
-
     return DeviceReport(
         ifname=link.ifname,
         ifindex=link.ifindex,
         driver=drvinfo.driver_name(link.ifname),
-        xdp_features=names(XDP_ACT_NAMES, nd.xdp_features),
-        xdp_rx_metadata_features=names(XDP_RX_METADATA_NAMES,
-                                       nd.xdp_rx_metadata_features),
-        xsk_features=names(XSK_FLAGS_NAMES, nd.xsk_features),
+        xdp_features=nd.xdp_features,
+        xdp_rx_metadata_features=nd.xdp_rx_metadata_features,
+        xsk_features=nd.xsk_features,
         xdp_zc_max_segs=nd.xdp_zc_max_segs,
         attached=[AttachedProg(a.mode, a.prog_id, bpfinfo.prog_name(a.prog_id))
                   for a in link.attached],

@@ -32,8 +32,12 @@ NATIVE, NATIVE_PEER = "xtnat0", "xtnat1"
 GENERIC, GENERIC_PEER = "xtgen0", "xtgen1"
 
 
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout, installed or not
+
+
 def sh(*cmd: str) -> str:
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=ENV,
+                          cwd=REPO).stdout
 
 
 @dataclass
@@ -46,13 +50,12 @@ class Netns:
 
     def xdptool(self, *args: str, via_netns_option: bool = False,
                 prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
         if via_netns_option:
             cmd = [*prefix, sys.executable, "-m", "xdptool", "--netns", self.name, *args]
         else:
             cmd = ["ip", "netns", "exec", self.name, *prefix,
                    sys.executable, "-m", "xdptool", *args]
-        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO,
+        return subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=REPO,
                               check=False)
 
 
@@ -104,6 +107,44 @@ def kernel_driver(ns: Netns, ifname: str) -> str | None:
         "driver"]
 
 
+# Bit names from include/uapi/linux/netdev.h, kept here so the check does not
+# share xdptool's name tables.
+UAPI_XDP_ACT = ("basic", "redirect", "ndo-xmit", "xsk-zerocopy", "hw-offload", "rx-sg",
+                "ndo-xmit-sg")
+UAPI_XDP_RX_METADATA = ("timestamp", "hash", "vlan-tag")
+UAPI_XSK_FLAGS = ("tx-timestamp", "tx-checksum", "tx-launch-time-fifo")
+
+# The raw netdev dev-get dump, through the generated bindings only.
+RAW_NETDEV = """
+import json
+from xdptool.ynl.generated.netdev import Netdev
+with Netdev() as nd:
+    print(json.dumps({d.ifindex: [None if v is None else int(v) for v in (
+        d.xdp_features, d.xdp_zc_max_segs, d.xdp_rx_metadata_features, d.xsk_features)]
+        for d in nd.dev_get_dump()}))
+"""
+
+
+def uapi_names(table: tuple[str, ...], value: int | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [table[bit] if bit < len(table) else f"bit-{bit}"
+            for bit in range(value.bit_length()) if value >> bit & 1]
+
+
+def kernel_netdev(ns: Netns) -> dict[int, dict[str, Any]]:
+    out = sh("ip", "netns", "exec", ns.name, sys.executable, "-c", RAW_NETDEV)
+    return {
+        int(ifindex): {
+            "xdp_features": uapi_names(UAPI_XDP_ACT, xdp),
+            "xdp_zc_max_segs": zc,
+            "xdp_rx_metadata_features": uapi_names(UAPI_XDP_RX_METADATA, meta),
+            "xsk_features": uapi_names(UAPI_XSK_FLAGS, xsk),
+        }
+        for ifindex, (xdp, zc, meta, xsk) in json.loads(out).items()
+    }
+
+
 # What veth reports on this kernel (measured on 6.18): basic, redirect and rx-sg
 # always; ndo-xmit and ndo-xmit-sg only while the *peer* has NAPI, i.e. a native
 # XDP program (or GRO) on the peer; all three RX metadata kfuncs; no AF_XDP
@@ -125,6 +166,7 @@ def test_features_json_matches_kernel(netns: Netns) -> None:
     assert res.stderr == ""
     reports = {r["ifname"]: r for r in json.loads(res.stdout)}
     links = netns.ip_links()
+    netdev = kernel_netdev(netns)
     assert set(reports) == set(links) == set(EXPECTED_XDP_FEATURES)
 
     for ifname, link in links.items():
@@ -132,6 +174,8 @@ def test_features_json_matches_kernel(netns: Netns) -> None:
         assert r["ifindex"] == link["ifindex"], ifname
         assert r["driver"] == kernel_driver(netns, ifname), ifname
         assert r["attached"] == kernel_attached(link), ifname
+        for key, value in netdev[link["ifindex"]].items():
+            assert r[key] == value, (ifname, key)
         assert r["xdp_features"] == EXPECTED_XDP_FEATURES[ifname], ifname
         veth = ifname != "lo"
         assert r["xdp_rx_metadata_features"] == (
@@ -198,7 +242,7 @@ def test_unknown_device(netns: Netns) -> None:
 def test_unknown_netns() -> None:
     res = subprocess.run([sys.executable, "-m", "xdptool", "--netns", "xdpt-absent",
                           "features"], capture_output=True, text=True, cwd=REPO,
-                         check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+                         check=False, env=ENV)
     assert res.returncode == 1
     assert res.stderr == ("xdptool: no such network namespace: xdpt-absent "
                           "(see `ip netns list`)\n")

@@ -12,7 +12,8 @@ import pytest
 from pyroute2.netlink.exceptions import NetlinkError
 from typer.testing import CliRunner
 
-from xdptool import __version__, cli, netns
+from xdptool import __version__, cli, netdev_source, netns
+from xdptool.errors import PermissionDeniedError
 from xdptool.features import NO_FAMILY_NOTE
 
 if TYPE_CHECKING:
@@ -176,3 +177,14 @@ def test_main_safety_net(monkeypatch: pytest.MonkeyPatch,
         cli.main()
     assert exc.value.code == 1
     assert capsys.readouterr().err == "xdptool: permission denied: needs CAP_NET_ADMIN\n"
+
+
+def test_netdev_family_permission_error(fake_host: FakeHost,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def dump_features() -> None:
+        raise PermissionDeniedError("reading the netdev netlink family", "CAP_NET_ADMIN")
+
+    monkeypatch.setattr(netdev_source, "dump_features", dump_features)
+    assert_one_line_error(
+        run("features", "lo"),
+        "permission denied: reading the netdev netlink family needs CAP_NET_ADMIN")

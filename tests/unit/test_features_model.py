@@ -9,7 +9,6 @@ import pytest
 from xdptool.errors import NoSuchDeviceError
 from xdptool.features import NO_FAMILY_NOTE, AttachedProg, DeviceReport, collect
 from xdptool.links import Attachment, parse_xdp
-from xdptool.netdev_source import XDP_ACT_NAMES, XSK_FLAGS_NAMES, flag_names
 
 if TYPE_CHECKING:
     from tests.conftest import FakeHost
@@ -120,20 +119,6 @@ def test_notes(fake_host: FakeHost) -> None:
         "nfp0": ["not a redirect target now: most drivers set up XDP TX queues only while "
                  "a native XDP program is attached to the device"],
     }
-
-
-@pytest.mark.parametrize(("value", "names"), [
-    (0, []),
-    (1, ["basic"]),
-    (0x7F, list(XDP_ACT_NAMES)),
-    (1 << 7 | 4, ["ndo-xmit", "bit-7"]),
-])
-def test_flag_names(value: int, names: list[str]) -> None:
-    assert flag_names(XDP_ACT_NAMES, value) == names
-
-
-def test_flag_names_xsk() -> None:
-    assert flag_names(XSK_FLAGS_NAMES, 2) == ["tx-checksum"]
 
 
 class FakeNla:
