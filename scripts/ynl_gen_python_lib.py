@@ -584,7 +584,14 @@ RESERVED = {
     "ClassVar",
     "Final",
 }
-RESERVED_MODULE = {"FAMILY_NAME", "MCAST_GROUPS", "OPS", "ATTR_NAMES", "Notification"}
+RESERVED_MODULE = {
+    "FAMILY_NAME",
+    "MCAST_GROUPS",
+    "OPS",
+    "OP_MODES",
+    "ATTR_NAMES",
+    "Notification",
+}
 
 
 def check_names(family: Family, fail: Any) -> None:
@@ -609,7 +616,7 @@ def check_names(family: Family, fail: Any) -> None:
             if attr.ident in methods:
                 raise fail(attr.path, f"attribute name {attr.name!r} clashes with a method")
     methods = {"close", "subscribe", "notifications", "family_id", "family_name"}
-    methods |= {"mcast_groups"}
+    methods |= {"mcast_groups", "op_ids", "op_modes", "kernel_supports"}
     for op in family.ops:
         for builder in (f"{op.ident}_do_request", f"{op.ident}_dump_request"):
             claim(builder, f"request builder of {op.name!r}")
@@ -921,6 +928,13 @@ class Renderer:
             out.append(f"    {pystr(op.name)}: ({op.req_value}, {op.rsp_value}),")
         out.append("}")
         out.append('"""Operation ids by spec name: (request cmd, reply/notification cmd)."""')
+        out += ["", f"OP_MODES: {final}[dict[str, tuple[str, ...]]] = {{"]
+        for op in self.f.ops:
+            modes = [pystr(m) for m in ("do", "dump") if getattr(op, m) is not None]
+            literal = "(" + ", ".join(modes) + ("," if len(modes) == 1 else "") + ")"
+            out.append(f"    {pystr(op.name)}: {literal},")
+        out.append("}")
+        out.append('"""Modes ("do", "dump") of each operation; see YnlFamily.kernel_supports()."""')
         return out
 
     def render_attr_names(self) -> list[str]:
@@ -1193,6 +1207,9 @@ class Renderer:
         out = [f"class {self.f.ident}(runtime.YnlFamily):", *docstring(doc, "    "), ""]
         out.append(f"    family_name: {classvar}[str] = FAMILY_NAME")
         out.append(f"    mcast_groups: {classvar}[tuple[str, ...]] = MCAST_GROUPS")
+        mapping = self.imports.add("collections.abc", "Mapping")
+        out.append(f"    op_ids: {classvar}[{mapping}[str, tuple[int | None, int | None]]] = OPS")
+        out.append(f"    op_modes: {classvar}[{mapping}[str, tuple[str, ...]]] = OP_MODES")
         for op in self.f.ops:
             for mode in ("do", "dump"):
                 if getattr(op, mode) is not None:

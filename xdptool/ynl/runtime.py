@@ -32,7 +32,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
-from pyroute2.netlink import genlmsg, nla, nla_base_string  # type: ignore[import-untyped]
+from pyroute2.netlink import (  # type: ignore[import-untyped]
+    CTRL_CMD_GETFAMILY,
+    GENL_ID_CTRL,
+    ctrlmsg,
+    genlmsg,
+    nla,
+    nla_base_string,
+)
 from pyroute2.netlink.exceptions import NetlinkError  # type: ignore[import-untyped]
 from pyroute2.netlink.generic import GenericNetlinkSocket  # type: ignore[import-untyped]
 
@@ -74,6 +81,12 @@ NLMSGERR_ATTR_OFFS = 2
 NLMSGERR_ATTR_MISS_TYPE = 5
 NLMSGERR_ATTR_MISS_NEST = 6
 NLA_TYPE_MASK = 0x3FFF
+# <linux/genetlink.h>: CTRL_ATTR_OP_FLAGS bits
+GENL_ADMIN_PERM = 0x01
+GENL_CMD_CAP_DO = 0x02
+GENL_CMD_CAP_DUMP = 0x04
+GENL_CMD_CAP_HASPOL = 0x08
+GENL_UNS_ADMIN_PERM = 0x10
 
 _NLMSGHDR = struct.Struct("=IHHII")
 _NLATTR = struct.Struct("=HH")
@@ -595,6 +608,7 @@ class YnlSocket:
             raise
         self.family_id: int = self._sock.prid
         self.mcast_groups: dict[str, int] = dict(self._sock.mcast_groups)
+        self._kernel_ops: dict[int, int] | None = None
         self._closed = False
 
     def _exception_from_reply(self, error: Exception, msg: Any) -> Exception:
@@ -644,6 +658,33 @@ class YnlSocket:
             raise self._convert(err, op) from None
         finally:
             self._error_ctx = (None, None)
+
+    def kernel_ops(self) -> dict[int, int]:
+        """The family's operations as the running kernel registered them.
+
+        Maps each request cmd to its ``CTRL_ATTR_OP_FLAGS`` (``GENL_CMD_CAP_DO``,
+        ``GENL_CMD_CAP_DUMP``, ``GENL_ADMIN_PERM``, ...), from one
+        ``CTRL_CMD_GETFAMILY`` request; cached.
+        """
+        if self._kernel_ops is None:
+            msg = ctrlmsg()
+            msg["cmd"] = CTRL_CMD_GETFAMILY
+            msg["version"] = 1
+            msg["attrs"] = [["CTRL_ATTR_FAMILY_NAME", self.family]]
+            try:
+                replies = self._sock.nlm_request(
+                    msg, msg_type=GENL_ID_CTRL, msg_flags=NLM_F_REQUEST
+                )
+            except NetlinkError as err:
+                raise self._convert(err, "getfamily") from None
+            ops: dict[int, int] = {}
+            for reply in replies:
+                for op in reply.get_attr("CTRL_ATTR_OPS") or ():
+                    cmd = op.get_attr("CTRL_ATTR_OP_ID")
+                    if cmd is not None:
+                        ops[int(cmd)] = int(op.get_attr("CTRL_ATTR_OP_FLAGS") or 0)
+            self._kernel_ops = ops
+        return dict(self._kernel_ops)
 
     def subscribe(self, group: str) -> None:
         """Join a multicast group of the family by its spec name."""
@@ -695,6 +736,10 @@ class YnlFamily:
 
     family_name: ClassVar[str] = ""
     mcast_groups: ClassVar[tuple[str, ...]] = ()
+    # Spec operation name -> (request cmd, reply/notification cmd), and the
+    # modes ("do", "dump") the spec gives it; set by the generated subclass.
+    op_ids: ClassVar[Mapping[str, tuple[int | None, int | None]]] = {}
+    op_modes: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(self, *, netns: str | None = None, sock: YnlSocket | None = None) -> None:
         self._sock = sock if sock is not None else YnlSocket(self.family_name, netns=netns)
@@ -713,6 +758,34 @@ class YnlFamily:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def kernel_supports(self, *ops: str) -> bool:
+        """True when the running kernel implements every named operation as the spec says.
+
+        An operation counts as implemented when the kernel registered its
+        request cmd with exactly the spec's modes (``do`` and/or ``dump``), per
+        ``CTRL_CMD_GETFAMILY``. The id alone proves nothing for families that
+        number their commands in one growing enum (ethtool): a kernel without
+        the operation may use the same id for another one. Raises ValueError
+        for names the spec lacks and for notifications (no request cmd).
+        """
+        kernel = self._sock.kernel_ops()
+        for name in ops:
+            if name not in self.op_ids:
+                raise ValueError(f"{self.family_name}: no operation {name!r} in the spec")
+            req, _ = self.op_ids[name]
+            modes = self.op_modes.get(name, ())
+            if req is None or not modes:
+                raise ValueError(f"{self.family_name}: {name!r} is not a do/dump operation")
+            flags = kernel.get(req)
+            if flags is None:
+                return False
+            want = (GENL_CMD_CAP_DO if "do" in modes else 0) | (
+                GENL_CMD_CAP_DUMP if "dump" in modes else 0
+            )
+            if flags & (GENL_CMD_CAP_DO | GENL_CMD_CAP_DUMP) != want:
+                return False
+        return True
 
     def subscribe(self, *groups: str) -> None:
         """Join multicast groups by spec name (default: all the family's groups)."""

@@ -159,6 +159,14 @@ OPS: Final[dict[str, tuple[int | None, int | None]]] = {
 }
 """Operation ids by spec name: (request cmd, reply/notification cmd)."""
 
+OP_MODES: Final[dict[str, tuple[str, ...]]] = {
+    "dev-get": ("do", "dump"),
+    "dev-add-ntf": (),
+    "dev-del-ntf": (),
+    "dev-change-ntf": (),
+}
+"""Modes ("do", "dump") of each operation; see YnlFamily.kernel_supports()."""
+
 
 ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
     "dev": {
@@ -285,6 +293,8 @@ class Netdev(runtime.YnlFamily):
 
     family_name: ClassVar[str] = FAMILY_NAME
     mcast_groups: ClassVar[tuple[str, ...]] = MCAST_GROUPS
+    op_ids: ClassVar[Mapping[str, tuple[int | None, int | None]]] = OPS
+    op_modes: ClassVar[Mapping[str, tuple[str, ...]]] = OP_MODES
 
     def dev_get(self, ifindex: int) -> Dev:
         """Get / dump information about a netdev.
