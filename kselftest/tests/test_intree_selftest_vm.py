@@ -1,0 +1,45 @@
+"""The series' in-tree selftest (drivers/net/xdp_stats.py) in the guest.
+
+Run from the kernel tree when the series carries it, else from
+kselftest/intree/ (its copy here), against the kernel tree's selftest
+libraries (tools/testing/selftests/drivers/net/lib/py and net/lib/py) and
+YNL. The guest's root file system is read-only, so the script and its BPF
+object, built here with clang, go to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, ktree, sh
+
+SELFTESTS = "tools/testing/selftests/drivers/net"
+
+
+def source(name: str) -> Path:
+    in_tree = ktree() / SELFTESTS / name
+    return in_tree if in_tree.exists() else REPO / "kselftest" / "intree" / name
+
+
+def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
+    script = tmp_path / "xdp_stats.py"
+    shutil.copy(source("xdp_stats.py"), script)
+    # The kernel builds it with the net selftests' bpf.mk; the same flags
+    # with the system's UAPI and libbpf headers.
+    sh("clang", "-O2", "-g", "--target=bpf", "-idirafter", "/usr/include/x86_64-linux-gnu",
+       "-c", str(source("xdp_act.bpf.c")), "-o", str(tmp_path / "xdp_act.bpf.o"))
+    env = dict(os.environ, PYTHONPATH=str(ktree() / SELFTESTS))
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=900, check=False)
+    print(res.stdout, res.stderr, sep="\n")
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    totals = re.search(r"^# Totals: pass:(\d+) fail:(\d+) xfail:\d+ xpass:\d+ skip:(\d+)",
+                       res.stdout, re.M)
+    assert totals, "no KTAP totals line"
+    passed, failed, skipped = map(int, totals.groups())
+    assert (passed, failed, skipped) == (5, 0, 0), res.stdout

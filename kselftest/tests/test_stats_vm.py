@@ -1,0 +1,474 @@
+"""Per-action XDP statistics (ETHTOOL_MSG_XDP_SET/GET/STATS_GET) on the
+patched kernel, driven by the kernel's own YNL CLI and library only
+(independent of xdptool; test_stats_cli_vm.py checks xdptool).
+
+Frames carry the action that kselftest/bpf/xdp_act.c returns for them, so
+every count is exact: N frames of action A move counter A by N and nothing
+else. Frames come from AF_PACKET in a netns with IPv6 off, so nothing else
+reaches the program. Three receive paths: native XDP on veth, generic (skb)
+XDP on veth, native XDP on the guest's virtio-net NIC, whose frames the host
+side reflects back (scripts/vm-run: tc mirred on the tap).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import struct
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import (
+    ACTIONS,
+    MARK_TX,
+    Ethnl,
+    Netns,
+    XdpStats,
+    expect,
+    link,
+    send_frames,
+    sender_cmd,
+    sh,
+    virtio_nic_name,
+    xdp_frame,
+    ynl_cli,
+)
+
+N = 50
+BAD_IFINDEX = 0  # no device has it: bpf_redirect() to it fails in xdp_do_redirect()
+ENODATA_MSG = "XDP statistics are not enabled on this device"
+
+
+def veth(ns: Netns, a: str, b: str, *opts: str) -> None:
+    sh("ip", "-n", ns.name, "link", "add", a, *opts, "type", "veth", "peer", "name", b)
+    for dev in (a, b):
+        sh("ip", "-n", ns.name, "link", "set", "dev", dev, "up")
+
+
+def attach(ns: Netns, dev: str, obj: Path, mode: str) -> None:
+    """mode: xdpdrv (native) or xdpgeneric."""
+    sh("ip", "-n", ns.name, "link", "set", "dev", dev, mode, "obj", str(obj), "sec", "xdp")
+
+
+def assert_consistent(st: XdpStats, num_rx_queues: int) -> None:
+    assert st.queue_sum() == st.total, f"per-queue sum != total: {st}"
+    assert all(0 <= q < num_rx_queues for q in st.queues), f"queue ids: {sorted(st.queues)}"
+
+
+# ---------------------------------------------------------------------------
+# Every action on three receive paths
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Rig:
+    """dev runs xdp_act and counts; frames sent out of tx_dev arrive on it."""
+
+    ns: Netns
+    eth: Ethnl
+    dev: str
+    tx_dev: str
+    dst: str
+    redirect_ifindex: int  # vr0: its peer vr1 runs xdp_pass natively, so it accepts
+    reflected: bool        # XDP_TX frames come back to dev (the virtio NIC)
+    base: XdpStats
+
+    def send(self, action: int, count: int, ifindex: int = 0) -> None:
+        send_frames(self.ns.name, self.tx_dev, xdp_frame(self.dst, action, ifindex, MARK_TX),
+                    count)
+
+    def counted(self, frames: int) -> XdpStats:
+        """The counts since the rig was made, once `frames` runs showed up."""
+        st = self.eth.wait_frames(self.dev, self.base.frames() + frames)
+        assert_consistent(st, link(self.ns.name, self.dev)["num_rx_queues"])
+        return st - self.base
+
+
+def redirect_target(ns: Netns, xdp_pass_obj: Path, eth: Ethnl) -> int:
+    veth(ns, "vr0", "vr1")
+    attach(ns, "vr1", xdp_pass_obj, "xdpdrv")
+    eth.set("vr1", 1)
+    return link(ns.name, "vr0")["ifindex"]
+
+
+def probe_reflection(ns: Netns, nic: str, mac: str) -> None:
+    """Fail clearly unless frames sent out of the NIC come back in on it."""
+    rx = Path(f"/sys/class/net/{nic}/statistics/rx_packets")
+
+    def rx_packets() -> int:
+        return int(ns.run("cat", str(rx)))
+
+    before = rx_packets()
+    send_frames(ns.name, nic, xdp_frame(mac, ACTIONS["pass"]), 5)
+    end = time.monotonic() + 10
+    while rx_packets() < before + 5 and time.monotonic() < end:
+        time.sleep(0.1)
+    if rx_packets() < before + 5:
+        pytest.fail(f"frames sent out of the virtio-net NIC {nic} did not come back "
+                    f"({rx_packets() - before} of 5): the host side of the guest NIC must "
+                    "reflect them (scripts/vm-run: tc mirred on the tap)")
+
+
+@pytest.fixture(params=["veth-native", "veth-generic", "virtio-native"])
+def rig(request: pytest.FixtureRequest, quiet_netns: Netns, xdp_act_obj: Path,
+        xdp_pass_obj: Path) -> Iterator[Rig]:
+    ns = quiet_netns
+    eth = Ethnl(ns.name)
+    target = redirect_target(ns, xdp_pass_obj, eth)
+    if request.param == "virtio-native":
+        nic = virtio_nic_name()
+        sh("ip", "link", "set", "dev", nic, "netns", ns.name)
+        request.addfinalizer(lambda: subprocess.run(
+            ["ip", "-n", ns.name, "link", "set", "dev", nic, "netns", "1"], check=False))
+        sh("ip", "-n", ns.name, "link", "set", "dev", nic, "up")
+        mac = link(ns.name, nic)["address"]
+        probe_reflection(ns, nic, mac)
+        attach(ns, nic, xdp_act_obj, "xdpdrv")
+        request.addfinalizer(lambda: subprocess.run(
+            ["ip", "-n", ns.name, "link", "set", "dev", nic, "xdpdrv", "off"], check=False))
+        dev, tx_dev, reflected = nic, nic, True
+    else:
+        dev, tx_dev, reflected = "vx0", "vx1", False
+        veth(ns, dev, tx_dev)
+        # A program on the peer gives it NAPI: XDP_TX frames are delivered.
+        attach(ns, tx_dev, xdp_pass_obj, "xdpdrv")
+        attach(ns, dev, xdp_act_obj,
+               "xdpgeneric" if request.param == "veth-generic" else "xdpdrv")
+        mac = link(ns.name, dev)["address"]
+    eth.set(dev, 1)
+    request.addfinalizer(lambda: eth.set(dev, 0) if reflected else None)
+    yield Rig(ns, eth, dev, tx_dev, mac, target, reflected, eth.stats(dev))
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_each_action_counts_exactly(rig: Rig, action: str) -> None:
+    rig.send(ACTIONS[action], N, ifindex=rig.redirect_ifindex)
+    want = {action: N}
+    if action == "tx" and rig.reflected:
+        # The reflected frame comes back marked (xdp_act.c MARK_TX) and passes.
+        want["pass"] = N
+    st = rig.counted(sum(want.values()))
+    assert st.total == expect(want)
+    if action == "redirect":
+        # They arrived: vr1 (the target's peer) ran its program on each.
+        assert rig.eth.stats("vr1").total == expect({"pass": N})
+
+
+def test_redirect_failure_counts_redirect_and_errors(rig: Rig) -> None:
+    rig.send(ACTIONS["redirect"], N, ifindex=BAD_IFINDEX)
+    assert rig.counted(N).total == expect(redirect=N, redirect_errors=N)
+    assert rig.eth.stats("vr1").total == expect()
+
+
+def test_stats_are_per_device(rig: Rig) -> None:
+    """Frames on one device do not show on another that also counts."""
+    rig.send(ACTIONS["drop"], N)
+    assert rig.counted(N).total == expect(drop=N)
+    assert rig.eth.stats("vr1").total == expect()
+
+
+# ---------------------------------------------------------------------------
+# Concurrency: two CPUs counting on the same device and queue
+# ---------------------------------------------------------------------------
+
+def prog_run_ctx(ifindex: int, queue: int, frame: bytes) -> bytes:
+    """struct xdp_md for BPF_PROG_TEST_RUN: data 0, data_end len, meta 0."""
+    return struct.pack("<6I", 0, len(frame), 0, ifindex, queue, 0)
+
+
+@dataclass
+class ProgRunner:
+    """BPF_PROG_TEST_RUN of xdp_act (pinned) with bpftool, in the test's netns."""
+
+    ns: Netns
+    pin: Path
+    tmp: Path
+
+    def cmd(self, frame: bytes, repeat: int, ifindex: int | None = None, queue: int = 0,
+            cpu: int | None = None) -> list[str]:
+        data = self.tmp / f"frame-{frame.hex()[:40]}"
+        data.write_bytes(frame)
+        args = ["data_in", str(data)]
+        if ifindex is not None:
+            ctx = self.tmp / f"ctx-{ifindex}-{queue}-{len(frame)}"
+            ctx.write_bytes(prog_run_ctx(ifindex, queue, frame))
+            args += ["ctx_in", str(ctx)]
+        pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+        return [*pin, "ip", "netns", "exec", self.ns.name, "bpftool", "-j", "prog", "run",
+                "pinned", str(self.pin), *args, "repeat", str(repeat)]
+
+    def run(self, frame: bytes, repeat: int, ifindex: int | None = None,
+            queue: int = 0) -> int:
+        """The program's return value."""
+        out = subprocess.run(self.cmd(frame, repeat, ifindex, queue), capture_output=True,
+                             text=True, check=True).stdout
+        return json.loads(out)["retval"]
+
+
+@pytest.fixture
+def prog_runner(quiet_netns: Netns, xdp_act_obj: Path, bpffs: Path,
+                tmp_path: Path) -> Iterator[ProgRunner]:
+    pin = bpffs / f"xdp_act_{quiet_netns.name}"
+    sh("bpftool", "prog", "load", str(xdp_act_obj), str(pin), "type", "xdp")
+    yield ProgRunner(quiet_netns, pin, tmp_path)
+    pin.unlink()
+
+
+def test_prog_test_run_counts_on_ctx_queue_else_loopback(prog_runner: ProgRunner) -> None:
+    ns = prog_runner.ns
+    veth(ns, "tq0", "tq1", "numrxqueues", "2", "numtxqueues", "2")
+    eth = Ethnl(ns.name)
+    eth.set("tq0", 1)
+    eth.set("lo", 1)
+    ifindex = link(ns.name, "tq0")["ifindex"]
+    drop = xdp_frame("02:00:00:00:00:02", ACTIONS["drop"])
+    tx = xdp_frame("02:00:00:00:00:02", ACTIONS["tx"])
+    assert prog_runner.run(drop, 1000, ifindex, 0) == ACTIONS["drop"]
+    assert prog_runner.run(tx, 300, ifindex, 1) == ACTIONS["tx"]
+    st = eth.stats("tq0")
+    assert st.total == expect(drop=1000, tx=300)
+    assert st.queues[0] == expect(drop=1000)
+    assert st.queues[1] == expect(tx=300)
+    assert_consistent(st, 2)
+    # Without a context: the netns's loopback device, queue 0.
+    assert prog_runner.run(drop, 700) == ACTIONS["drop"]
+    st = eth.stats("lo")
+    assert st.total == expect(drop=700)
+    assert st.queues[0] == expect(drop=700)
+    assert eth.stats("tq0").total == expect(drop=1000, tx=300)
+
+
+def test_prog_test_run_on_two_cpus_is_exact(prog_runner: ProgRunner) -> None:
+    ns = prog_runner.ns
+    veth(ns, "tc0", "tc1", "numrxqueues", "2", "numtxqueues", "2")
+    eth = Ethnl(ns.name)
+    eth.set("tc0", 1)
+    ifindex = link(ns.name, "tc0")["ifindex"]
+    frame = xdp_frame("02:00:00:00:00:02", ACTIONS["drop"])
+    repeat = 5_000_000
+    procs = [subprocess.Popen(prog_runner.cmd(frame, repeat, ifindex, 1, cpu=cpu),
+                              stdout=subprocess.PIPE, text=True) for cpu in (0, 1)]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0
+        assert json.loads(out)["retval"] == ACTIONS["drop"]
+    st = eth.stats("tc0")
+    assert st.total == expect(drop=2 * repeat)
+    assert st.queues[1] == expect(drop=2 * repeat)
+    assert st.queues.get(0, expect()) == expect()
+
+
+def test_generic_xdp_two_senders_is_exact(quiet_netns: Netns, xdp_act_obj: Path) -> None:
+    ns = quiet_netns
+    veth(ns, "gc0", "gc1")
+    attach(ns, "gc0", xdp_act_obj, "xdpgeneric")
+    eth = Ethnl(ns.name)
+    eth.set("gc0", 1)
+    frame = xdp_frame(link(ns.name, "gc0")["address"], ACTIONS["drop"])
+    count = 5000
+    procs = [subprocess.Popen(sender_cmd(ns.name, "gc1", frame, count, cpu=cpu),
+                              stdout=subprocess.PIPE, text=True) for cpu in (0, 1)]
+    sent = 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0
+        sent += int(out)
+    assert sent == 2 * count
+    st = eth.wait_frames("gc0", sent)
+    assert st.total == expect(drop=sent), sh("ip", "-n", ns.name, "-s", "link", "show", "gc0")
+    assert_consistent(st, 1)
+
+
+# ---------------------------------------------------------------------------
+# Turning stats on and off under traffic; deleting a counting device
+# ---------------------------------------------------------------------------
+
+def test_toggle_under_traffic_then_delete(quiet_netns: Netns, xdp_act_obj: Path,
+                                          xdp_pass_obj: Path, prog_runner: ProgRunner,
+                                          clean_dmesg: None) -> None:
+    ns = quiet_netns
+    veth(ns, "tn0", "tn1")
+    attach(ns, "tn1", xdp_pass_obj, "xdpdrv")
+    attach(ns, "tn0", xdp_act_obj, "xdpdrv")
+    veth(ns, "tg0", "tg1")
+    attach(ns, "tg0", xdp_act_obj, "xdpgeneric")
+    eth = Ethnl(ns.name)
+    devs = ("tn0", "tg0")
+    frames = {dev: xdp_frame(link(ns.name, dev)["address"], ACTIONS["drop"]) for dev in devs}
+    runner = " ".join(prog_runner.cmd(frames["tn0"], 20000, link(ns.name, "tn0")["ifindex"], 0))
+    procs = [
+        subprocess.Popen(sender_cmd(ns.name, "tn1", frames["tn0"], 0, timeout=300, cpu=0),
+                         stdout=subprocess.DEVNULL),
+        subprocess.Popen(sender_cmd(ns.name, "tg1", frames["tg0"], 0, timeout=300, cpu=1),
+                         stdout=subprocess.DEVNULL),
+        # BPF_PROG_TEST_RUN on tn0 queue 0 until tn0 is gone.
+        subprocess.Popen(["sh", "-c", f"while {runner} >/dev/null 2>&1; do :; done"]),
+    ]
+    try:
+        for _ in range(25):
+            for dev in devs:
+                eth.set(dev, 1)
+            for dev in devs:
+                assert eth.enabled(dev) == 1
+                eth.stats(dev)
+            for dev in devs:
+                eth.set(dev, 0)
+            for dev in devs:
+                assert eth.enabled(dev) == 0
+                with pytest.raises(eth.NlError) as err:
+                    eth.stats(dev)
+                assert err.value.error == errno.ENODATA
+        for dev in devs:
+            eth.set(dev, 1)
+        time.sleep(1)
+        assert all(eth.stats(dev).frames() > 0 for dev in devs), "no traffic counted"
+        # Delete them while they count and traffic runs.
+        for dev in devs:
+            sh("ip", "-n", ns.name, "link", "del", "dev", dev)
+    finally:
+        for proc in procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    assert not set(devs) & set(eth.stats_dump())
+    # A new device of the same name starts with stats off.
+    veth(ns, "tn0", "tn1")
+    assert eth.enabled("tn0") == 0
+
+
+# ---------------------------------------------------------------------------
+# The UAPI as a user sees it: errors, dump, permissions, notifications
+# ---------------------------------------------------------------------------
+
+def hdr(dev: str) -> str:
+    return json.dumps({"header": {"dev-name": dev}})
+
+
+def xdp_set(dev: str, value: int) -> str:
+    return json.dumps({"header": {"dev-name": dev}, "stats-enabled": value})
+
+
+def test_cli_enable_get_and_stats(quiet_netns: Netns) -> None:
+    ns = quiet_netns.name
+    veth(quiet_netns, "cq0", "cq1", "numrxqueues", "3", "numtxqueues", "3")
+    # Once with the spec validated against its schema, as a user runs it.
+    res = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json", schema=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert json.loads(res.stdout)["stats-enabled"] == 0
+    res = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("cq0", 1))
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
+    reply = json.loads(res.stdout)
+    assert reply["header"]["dev-name"] == "cq0"
+    assert reply["stats-enabled"] == 1
+    res = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("cq0"), "--output-json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    st = XdpStats.from_reply(json.loads(res.stdout))
+    assert st.total == expect()
+    assert_consistent(st, 3)
+
+
+def test_disabled_device_is_enodata(quiet_netns: Netns) -> None:
+    ns = quiet_netns.name
+    veth(quiet_netns, "dq0", "dq1")
+    res = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("dq0"))
+    assert res.returncode == 1
+    assert "No data available" in res.stdout
+    assert f"error: -{errno.ENODATA}" in res.stdout
+    assert ENODATA_MSG in res.stdout
+    eth = Ethnl(ns)
+    with pytest.raises(eth.NlError) as err:
+        eth.stats("dq0")
+    assert err.value.error == errno.ENODATA
+    assert err.value.nl_msg.extack["msg"] == ENODATA_MSG
+    # Enabled, then disabled again: ENODATA again.
+    eth.set("dq0", 1)
+    eth.stats("dq0")
+    eth.set("dq0", 0)
+    with pytest.raises(eth.NlError) as err:
+        eth.stats("dq0")
+    assert err.value.error == errno.ENODATA
+
+
+def test_dump_lists_only_enabled_devices(quiet_netns: Netns) -> None:
+    ns = quiet_netns.name
+    veth(quiet_netns, "pq0", "pq1")
+    veth(quiet_netns, "pr0", "pr1")
+    eth = Ethnl(ns)
+    eth.set("pq0", 1)
+    eth.set("pr1", 1)
+    res = ynl_cli(ns, "--dump", "xdp-stats-get", "--json", "{}", "--output-json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    names = sorted(r["header"]["dev-name"] for r in json.loads(res.stdout))
+    assert names == ["pq0", "pr1"]
+    res = ynl_cli(ns, "--dump", "xdp-get", "--json", "{}", "--output-json")
+    enabled = {r["header"]["dev-name"]: r["stats-enabled"] for r in json.loads(res.stdout)}
+    assert enabled == {"lo": 0, "pq0": 1, "pq1": 0, "pr0": 0, "pr1": 1}
+
+
+def test_stats_enabled_out_of_range_is_policy_error(quiet_netns: Netns) -> None:
+    ns = quiet_netns.name
+    veth(quiet_netns, "vq0", "vq1")
+    res = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("vq0", 2))
+    assert res.returncode == 1
+    assert "Invalid argument" in res.stdout
+    assert f"error: -{errno.EINVAL}" in res.stdout
+    eth = Ethnl(ns)
+    with pytest.raises(eth.NlError) as err:
+        eth.set("vq0", 2)
+    assert err.value.error == errno.EINVAL
+    extack = err.value.nl_msg.extack
+    assert "stats-enabled" in str(extack.get("bad-attr", "")), extack
+    assert eth.enabled("vq0") == 0
+
+
+def test_unprivileged_user_can_read_not_set(quiet_netns: Netns,
+                                            ynl_public: tuple[Path, Path]) -> None:
+    ns = quiet_netns.name
+    cli, spec = ynl_public
+    veth(quiet_netns, "uq0", "uq1")
+
+    def nobody(*args: str) -> subprocess.CompletedProcess[str]:
+        return ynl_cli(ns, *args, nobody=True, cli=cli, spec=spec)
+
+    res = nobody("--do", "xdp-set", "--json", xdp_set("uq0", 1))
+    assert res.returncode == 1
+    assert "Operation not permitted" in res.stdout, res.stdout + res.stderr
+    res = nobody("--do", "xdp-get", "--json", hdr("uq0"), "--output-json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert json.loads(res.stdout)["stats-enabled"] == 0
+
+    eth = Ethnl(ns)
+    eth.set("uq0", 1)
+    res = nobody("--do", "xdp-set", "--json", xdp_set("uq0", 0))
+    assert "Operation not permitted" in res.stdout
+    assert eth.enabled("uq0") == 1
+    res = nobody("--do", "xdp-stats-get", "--json", hdr("uq0"), "--output-json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert XdpStats.from_reply(json.loads(res.stdout)).total == expect()
+    res = nobody("--dump", "xdp-stats-get", "--json", "{}", "--output-json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert [r["header"]["dev-name"] for r in json.loads(res.stdout)] == ["uq0"]
+
+
+def test_notification_on_enable_and_disable(quiet_netns: Netns) -> None:
+    ns = quiet_netns.name
+    veth(quiet_netns, "nq0", "nq1")
+    listener = Ethnl(ns)
+    listener.ynl.ntf_subscribe("monitor")
+    seen = []
+    for value in (1, 0):
+        res = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("nq0", value))
+        assert res.returncode == 0, res.stdout + res.stderr
+        # The kernel multicasts within the request: it is queued by now.
+        listener.ynl.check_ntf()
+        seen += [(m["name"], m["msg"]["header"]["dev-name"], m["msg"].get("stats-enabled"))
+                 for m in listener.ynl.async_msg_queue]
+        listener.ynl.async_msg_queue.clear()
+        assert seen[-1:] == [("xdp-ntf", "nq0", value)], seen
+    assert seen == [("xdp-ntf", "nq0", 1), ("xdp-ntf", "nq0", 0)]
