@@ -39,21 +39,23 @@ class Netns:
         return sh("ip", "netns", "exec", self.name, *cmd)
 
     def xdptool_json(self, *args: str) -> list[dict[str, Any]]:
-        out = subprocess.run(
-            ["ip", "netns", "exec", self.name, sys.executable, "-m", "xdptool",
-             "features", "--json", *args],
-            capture_output=True, text=True, cwd=REPO, check=False,
-        )
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
+        """`xdptool features --json ARGS` in this netns, in-process: starting
+        an interpreter costs about a minute under TCG."""
+        from typer.testing import CliRunner
+
+        from xdptool.cli import app
+
+        res = in_netns(self.name, lambda: CliRunner().invoke(
+            app, ["features", "--json", *args]))
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
 
     def kernel_dev_get(self) -> dict[int, dict[str, Any]]:
-        """The netdev family read by the kernel's own YNL CLI, by ifindex."""
-        tree = Path(os.environ["XDPTOOL_KTREE"])
-        out = self.run(sys.executable, str(tree / "tools/net/ynl/cli.py"),
-                       "--spec", str(tree / "Documentation/netlink/specs/netdev.yaml"),
-                       "--dump", "dev-get", "--output-json")
-        return {dev["ifindex"]: dev for dev in json.loads(out)}
+        """The netdev family read by the kernel's own YNL library, by ifindex."""
+        lib = _ynl_lib()
+        spec = str(ktree() / "Documentation/netlink/specs/netdev.yaml")
+        devs = in_netns(self.name, lambda: lib.YnlFamily(spec, schema="").dump("dev-get", {}))
+        return {dev["ifindex"]: dev for dev in devs}
 
 
 @pytest.fixture
@@ -66,8 +68,17 @@ def netns(request: pytest.FixtureRequest) -> Iterator[Netns]:
 
 @pytest.fixture(scope="session")
 def xdp_pass_obj(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    obj = tmp_path_factory.mktemp("bpf") / "xdp_pass.o"
-    sh("clang", "-O2", "-target", "bpf", "-c", str(XDP_PASS_SRC), "-o", str(obj))
+    return bpf_obj(XDP_PASS_SRC, tmp_path_factory)
+
+
+def bpf_obj(src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """src compiled: by the host (kselftest/build-bpf, $XDPTOOL_BPF_DIR),
+    else here; clang takes half a minute under TCG."""
+    prebuilt = Path(os.environ.get("XDPTOOL_BPF_DIR", "/nonexistent")) / f"{src.stem}.o"
+    if prebuilt.exists():
+        return prebuilt
+    obj = tmp_path_factory.mktemp("bpf") / f"{src.stem}.o"
+    sh("clang", "-O2", "-target", "bpf", "-c", str(src), "-o", str(obj))
     return obj
 
 
@@ -351,9 +362,7 @@ def quiet_netns(netns: Netns) -> Netns:
 
 @pytest.fixture(scope="session")
 def xdp_act_obj(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    obj = tmp_path_factory.mktemp("bpf") / "xdp_act.o"
-    sh("clang", "-O2", "-target", "bpf", "-c", str(XDP_ACT_SRC), "-o", str(obj))
-    return obj
+    return bpf_obj(XDP_ACT_SRC, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

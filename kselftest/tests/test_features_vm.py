@@ -21,10 +21,11 @@ VETH_RX_META = ["timestamp", "hash", "vlan-tag"]
 
 
 def assert_matches_kernel(ns: Netns, dev: dict[str, Any]) -> None:
+    # The kernel's YNL library returns flag sets; xdptool lists them by bit.
     kernel = ns.kernel_dev_get()[dev["ifindex"]]
-    assert dev["xdp_features"] == kernel["xdp-features"]
-    assert dev["xdp_rx_metadata_features"] == kernel["xdp-rx-metadata-features"]
-    assert dev["xsk_features"] == kernel.get("xsk-features", [])
+    assert set(dev["xdp_features"]) == set(kernel["xdp-features"])
+    assert set(dev["xdp_rx_metadata_features"]) == set(kernel["xdp-rx-metadata-features"])
+    assert set(dev["xsk_features"]) == set(kernel.get("xsk-features", ()))
     assert dev["xdp_zc_max_segs"] == kernel.get("xdp-zc-max-segs")
 
 

@@ -23,9 +23,15 @@ pytestmark = [
 ]
 
 
+# Under the cache, not /tmp: the guest sees the host's files, but not its /tmp.
+BPF_DIR = Path(os.environ.get("XDPTOOL_CACHE", Path.home() / ".cache/xdptool")) / "bpf"
+
+
 def vm_run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    subprocess.run([str(REPO / "kselftest/build-bpf"), str(BPF_DIR)], check=True)
     res = subprocess.run([str(REPO / "scripts/vm-run"), "--tree", str(KTREE), "--", *cmd],
-                         capture_output=True, text=True, cwd=REPO, check=False)
+                         capture_output=True, text=True, cwd=REPO, check=False,
+                         env={**os.environ, "XDPTOOL_BPF_DIR": str(BPF_DIR)})
     print(res.stdout[-20000:], res.stderr[-5000:], sep="\n")
     return res
 
