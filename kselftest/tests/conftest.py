@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import ctypes
 import errno
+import importlib.util
+import io
 import json
 import os
 import re
@@ -16,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,23 +127,52 @@ def xdp_frame(dst: str, action: int, ifindex: int = 0, flags: int = 0,
     return (hdr + body).ljust(size, b"\0")
 
 
-def in_netns(ns: str | None, fn: Callable[[], Any]) -> Any:
-    """Call fn in a thread that joined network namespace ns (None: this one).
+CAP_NET_ADMIN = 12
+
+
+def _enter_netns(ns: str) -> None:
+    """Move the calling thread into network namespace ns."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(f"/var/run/netns/{ns}") as f:
+        if libc.setns(f.fileno(), CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns {ns}: {os.strerror(err)}")
+
+
+def _drop_cap_net_admin() -> None:
+    """Drop CAP_NET_ADMIN (effective and permitted) from the calling thread
+    only: capabilities are per thread, and sockets remember the
+    credentials of the thread that opened them."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = (ctypes.c_uint32 * 6)()  # 2 x {effective, permitted, inheritable}
+    if libc.capget(hdr, data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    data[0] &= ~(1 << CAP_NET_ADMIN)
+    data[1] &= ~(1 << CAP_NET_ADMIN)
+    if libc.capset(hdr, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def in_netns(ns: str | None, fn: Callable[[], Any], cap_net_admin: bool = True) -> Any:
+    """Call fn in a thread that joined network namespace ns (None: this one),
+    without CAP_NET_ADMIN if asked.
 
     Sockets keep the namespace they were made in, so this is how the test
-    process gets netlink and AF_PACKET sockets inside a test's netns.
+    process gets netlink and AF_PACKET sockets inside a test's netns; a
+    thread of this process costs nothing, a new interpreter about a minute
+    under TCG.
     """
-    if ns is None:
+    if ns is None and cap_net_admin:
         return fn()
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            with open(f"/var/run/netns/{ns}") as f:
-                if libc.setns(f.fileno(), CLONE_NEWNET) != 0:
-                    err = ctypes.get_errno()
-                    raise OSError(err, f"setns {ns}: {os.strerror(err)}")
+            if ns is not None:
+                _enter_netns(ns)
+            if not cap_net_admin:
+                _drop_cap_net_admin()
             box["value"] = fn()
         except BaseException as e:
             box["error"] = e
@@ -160,57 +193,71 @@ def packet_socket(ns: str | None, dev: str) -> socket.socket:
     return in_netns(ns, make)
 
 
+def _send(s: socket.socket, frame: bytes, count: int,
+          stop: threading.Event | None = None) -> int:
+    """Send frame count times (0: until stop), every one of them: a frame
+    the driver refuses (ENOBUFS: a full veth ring) is sent again. Returns
+    how many were sent; stops quietly when the device goes away."""
+    sent = 0
+    while (count == 0 or sent < count) and not (stop and stop.is_set()):
+        try:
+            s.send(frame)
+            sent += 1
+        except OSError as e:
+            if e.errno == errno.ENOBUFS:
+                time.sleep(0.0005)
+                continue
+            if stop is not None and e.errno in (errno.ENXIO, errno.ENODEV, errno.ENETDOWN):
+                break
+            raise
+    return sent
+
+
 def send_frames(ns: str | None, dev: str, frame: bytes, count: int) -> None:
-    """Send count copies of frame out of dev with AF_PACKET, all of them.
-
-    A frame the driver refuses (ENOBUFS: a full veth ring) is sent again, so
-    exactly count frames leave dev.
-    """
+    """Send exactly count copies of frame out of dev with AF_PACKET."""
     with packet_socket(ns, dev) as s:
-        sent = 0
-        retries = 0
-        while sent < count:
+        assert _send(s, frame, count) == count
+
+
+class Senders:
+    """AF_PACKET senders in threads of this process, one pinned to each of
+    `cpus`, started together. socket.send() releases the GIL, so the
+    kernel sides run at the same time on their CPUs. count=0: until stop()."""
+
+    def __init__(self, ns: str, dev: str, frame: bytes, cpus: Sequence[int],
+                 count: int = 0) -> None:
+        self.stop_event = threading.Event()
+        self.sent: dict[int, int] = {}
+        self.errors: list[BaseException] = []
+        go = threading.Barrier(len(cpus))
+
+        def run(cpu: int) -> None:
             try:
-                s.send(frame)
-                sent += 1
-            except OSError as e:
-                if e.errno != errno.ENOBUFS or retries > 10000:
-                    raise
-                retries += 1
-                time.sleep(0.001)
+                _enter_netns(ns)
+                os.sched_setaffinity(0, {cpu})
+                with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+                    s.bind((dev, 0))
+                    go.wait(timeout=60)
+                    self.sent[cpu] = _send(s, frame, count,
+                                           self.stop_event if count == 0 else None)
+            except BaseException as e:
+                self.errors.append(e)
 
+        self.threads = [threading.Thread(target=run, args=(cpu,)) for cpu in cpus]
+        for t in self.threads:
+            t.start()
 
-# The sender used in other processes (pinned to a CPU, or running while the
-# test does something else): dev, frame in hex, count (0: until timeout),
-# timeout in seconds. Prints how many frames it sent. Stops quietly when
-# the device goes away.
-SENDER = r"""
-import errno, socket, sys, time
-dev, frame = sys.argv[1], bytes.fromhex(sys.argv[2])
-count, timeout = int(sys.argv[3]), float(sys.argv[4])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((dev, 0))
-sent = 0
-end = time.monotonic() + timeout
-while (count == 0 or sent < count) and time.monotonic() < end:
-    try:
-        s.send(frame)
-        sent += 1
-    except OSError as e:
-        if e.errno == errno.ENOBUFS:
-            continue
-        if e.errno in (errno.ENXIO, errno.ENODEV, errno.ENETDOWN):
-            break
-        raise
-print(sent)
-"""
+    def join(self, timeout: float = 600) -> int:
+        """Total frames sent; raises what a sender raised."""
+        for t in self.threads:
+            t.join(timeout)
+        if self.errors:
+            raise self.errors[0]
+        return sum(self.sent.values())
 
-
-def sender_cmd(ns: str, dev: str, frame: bytes, count: int, timeout: float = 120,
-               cpu: int | None = None) -> list[str]:
-    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
-    return [*pin, "ip", "netns", "exec", ns, sys.executable, "-c", SENDER, dev, frame.hex(),
-            str(count), str(timeout)]
+    def stop(self) -> int:
+        self.stop_event.set()
+        return self.join()
 
 
 def counters(nest: dict[str, Any] | None) -> dict[str, int]:
@@ -275,18 +322,39 @@ def _ynl_lib() -> Any:
     return ynl_lib
 
 
+_ETHTOOL: Any = None
+
+
+def _ethtool_family() -> Any:
+    """The ethtool family, its spec parsed once per session (seconds under TCG)."""
+    global _ETHTOOL
+    if _ETHTOOL is None:
+        _ETHTOOL = _ynl_lib().YnlFamily(str(ethtool_spec()), schema="")
+    return _ETHTOOL
+
+
 class Ethnl:
     """The ethtool family through the kernel's own YNL library, in a netns.
 
-    In-process (one spec load, no interpreter start per request) for the
-    checks that poll or loop; `Netns.ynl()` runs the kernel's YNL CLI for
-    the checks of what a user sees.
+    In-process: the parsed spec is shared, each instance has its own
+    netlink socket, opened in `ns` (and without CAP_NET_ADMIN if asked).
     """
 
-    def __init__(self, ns: str | None) -> None:
+    def __init__(self, ns: str | None, cap_net_admin: bool = True) -> None:
         lib = _ynl_lib()
         self.NlError = lib.NlError
-        self.ynl = in_netns(ns, lambda: lib.YnlFamily(str(ethtool_spec()), schema=""))
+        base = _ethtool_family()
+        nl = lib.Netlink
+
+        def open_socket() -> socket.socket:
+            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, base.nlproto.proto_num)
+            for opt in (nl.NETLINK_CAP_ACK, nl.NETLINK_EXT_ACK, nl.NETLINK_GET_STRICT_CHK):
+                sock.setsockopt(nl.SOL_NETLINK, opt, 1)
+            return sock
+
+        self.ynl = copy.copy(base)
+        self.ynl.sock = in_netns(ns, open_socket, cap_net_admin)
+        self.ynl.async_msg_queue = []
 
     def set(self, dev: str, enabled: int) -> None:
         self.ynl.do("xdp-set", {"header": {"dev-name": dev}, "stats-enabled": enabled})
@@ -314,20 +382,61 @@ class Ethnl:
         return self.stats(dev)
 
 
-def ynl_cli(ns: str | None, *args: str, nobody: bool = False, schema: bool = False,
-            spec: Path | None = None,
-            cli: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The kernel's YNL CLI on the ethtool spec, as root or as nobody."""
-    spec = spec or ethtool_spec()
-    cli = cli or ktree() / "tools/net/ynl/cli.py"
-    py = "/usr/bin/python3" if nobody else sys.executable
-    cmd = [py, str(cli), "--spec", str(spec), *([] if schema else ["--no-schema"]), *args]
-    if nobody:
-        cmd = [*NOBODY, *cmd]
-    if ns is not None:
-        cmd = ["ip", "netns", "exec", ns, *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          cwd="/" if nobody else REPO)
+def ynl_cli(ns: str | None, *args: str) -> tuple[int, str]:
+    """The kernel's YNL CLI (tools/net/ynl/cli.py) on the ethtool spec, run
+    in-process in ns: (exit status, what it printed)."""
+    _ynl_lib()
+    spec = importlib.util.spec_from_file_location("ynl_cli", ktree() / "tools/net/ynl/cli.py")
+    assert spec and spec.loader
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    argv = ["cli.py", "--spec", str(ethtool_spec()), "--no-schema", *args]
+
+    def run() -> tuple[int, str]:
+        out = io.StringIO()
+        old = sys.argv
+        sys.argv = argv
+        try:
+            with contextlib.redirect_stdout(out):
+                cli.main()
+            return 0, out.getvalue()
+        except SystemExit as e:
+            return int(e.code or 0), out.getvalue()
+        finally:
+            sys.argv = old
+
+    return in_netns(ns, run)
+
+
+# Run as nobody (one interpreter: each start costs seconds under TCG) with
+# the kernel's YNL library copied where nobody can read it (ynl_public):
+# what xdp-set, xdp-get, xdp-stats-get and its dump answer, as JSON.
+NOBODY_SCRIPT = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lib import YnlFamily, NlError
+ynl = YnlFamily(sys.argv[2], schema="")
+hdr = {"header": {"dev-name": sys.argv[3]}}
+out = {}
+for key, op, attrs, dump in (("set", "xdp-set", {**hdr, "stats-enabled": int(sys.argv[4])}, False),
+                             ("get", "xdp-get", hdr, False),
+                             ("stats", "xdp-stats-get", hdr, False),
+                             ("dump", "xdp-stats-get", {}, True)):
+    try:
+        out[key] = ynl.dump(op, attrs) if dump else ynl.do(op, attrs)
+    except NlError as e:
+        out[key] = {"errno": e.error, "extack": e.nl_msg.extack}
+print(json.dumps(out))
+"""
+
+
+def ynl_as_nobody(ns: str, ynl_dir: Path, dev: str, set_to: int) -> dict[str, Any]:
+    res = subprocess.run(
+        ["ip", "netns", "exec", ns, *NOBODY, "/usr/bin/python3", "-c", NOBODY_SCRIPT,
+         str(ynl_dir), str(ynl_dir / "ethtool.yaml"), dev, str(set_to)],
+        capture_output=True, text=True, check=False, cwd="/")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return json.loads(res.stdout)
 
 
 def dmesg() -> str:
@@ -377,9 +486,9 @@ def bpffs() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def ynl_public() -> Iterator[tuple[Path, Path]]:
-    """A copy of the kernel's YNL CLI and ethtool spec that `nobody` can
-    read (the kernel tree lives under /root): (cli.py, ethtool.yaml)."""
+def ynl_public() -> Iterator[Path]:
+    """A copy of the kernel's YNL library and ethtool spec that `nobody` can
+    read (the kernel tree lives under /root): DIR with lib/, ethtool.yaml."""
     src = ktree() / "tools/net/ynl"
     root = Path(tempfile.mkdtemp(prefix="xdpvm-ynl-"))
     shutil.copy(src / "cli.py", root / "cli.py")
@@ -387,5 +496,5 @@ def ynl_public() -> Iterator[tuple[Path, Path]]:
     shutil.copy(ethtool_spec(), root / "ethtool.yaml")
     for path in [root, *root.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    yield root / "cli.py", root / "ethtool.yaml"
+    yield root
     shutil.rmtree(root)

@@ -4,8 +4,6 @@ YNL library (test_stats_vm.py checks the kernel itself)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,18 +11,22 @@ from pathlib import Path
 import pytest
 from conftest import (
     ACTIONS,
-    REPO,
     Ethnl,
     Netns,
     expect,
+    in_netns,
     link,
     send_frames,
     sh,
     xdp_frame,
 )
 
-# Root without capabilities: the pyenv interpreter under /root stays readable.
-NO_CAPS = ("setpriv", "--bounding-set=-all", "--inh-caps=-all")
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 @dataclass
@@ -32,11 +34,17 @@ class Setup:
     ns: Netns
     eth: Ethnl
 
-    def xdptool(self, *args: str, caps: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "xdptool", "--netns", self.ns.name, *args]
-        if not caps:
-            cmd = [*NO_CAPS, *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+    def xdptool(self, *args: str, caps: bool = True) -> Result:
+        """xdptool ARGS in the netns, in-process (Typer's CliRunner: a new
+        interpreter costs about a minute under TCG); caps=False drops
+        CAP_NET_ADMIN from the thread that runs it."""
+        from typer.testing import CliRunner
+
+        from xdptool.cli import app
+
+        res = in_netns(self.ns.name, lambda: CliRunner().invoke(app, list(args)),
+                       cap_net_admin=caps)
+        return Result(res.exit_code, res.stdout, res.stderr)
 
 
 @pytest.fixture

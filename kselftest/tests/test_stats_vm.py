@@ -27,14 +27,15 @@ from conftest import (
     MARK_TX,
     Ethnl,
     Netns,
+    Senders,
     XdpStats,
     expect,
     link,
     send_frames,
-    sender_cmd,
     sh,
     virtio_nic_name,
     xdp_frame,
+    ynl_as_nobody,
     ynl_cli,
 )
 
@@ -275,14 +276,8 @@ def test_generic_xdp_two_senders_is_exact(quiet_netns: Netns, xdp_act_obj: Path)
     eth = Ethnl(ns.name)
     eth.set("gc0", 1)
     frame = xdp_frame(link(ns.name, "gc0")["address"], ACTIONS["drop"])
-    count = 5000
-    procs = [subprocess.Popen(sender_cmd(ns.name, "gc1", frame, count, cpu=cpu),
-                              stdout=subprocess.PIPE, text=True) for cpu in (0, 1)]
-    sent = 0
-    for proc in procs:
-        out, _ = proc.communicate(timeout=600)
-        assert proc.returncode == 0
-        sent += int(out)
+    count = 3000
+    sent = Senders(ns.name, "gc1", frame, (0, 1), count).join()
     assert sent == 2 * count
     st = eth.wait_frames("gc0", sent)
     assert st.total == expect(drop=sent), sh("ip", "-n", ns.name, "-s", "link", "show", "gc0")
@@ -306,14 +301,10 @@ def test_toggle_under_traffic_then_delete(quiet_netns: Netns, xdp_act_obj: Path,
     devs = ("tn0", "tg0")
     frames = {dev: xdp_frame(link(ns.name, dev)["address"], ACTIONS["drop"]) for dev in devs}
     runner = " ".join(prog_runner.cmd(frames["tn0"], 20000, link(ns.name, "tn0")["ifindex"], 0))
-    procs = [
-        subprocess.Popen(sender_cmd(ns.name, "tn1", frames["tn0"], 0, timeout=300, cpu=0),
-                         stdout=subprocess.DEVNULL),
-        subprocess.Popen(sender_cmd(ns.name, "tg1", frames["tg0"], 0, timeout=300, cpu=1),
-                         stdout=subprocess.DEVNULL),
-        # BPF_PROG_TEST_RUN on tn0 queue 0 until tn0 is gone.
-        subprocess.Popen(["sh", "-c", f"while {runner} >/dev/null 2>&1; do :; done"]),
-    ]
+    floods = [Senders(ns.name, "tn1", frames["tn0"], (0,)),
+              Senders(ns.name, "tg1", frames["tg0"], (1,))]
+    # BPF_PROG_TEST_RUN on tn0 queue 0 until tn0 is gone.
+    test_runs = subprocess.Popen(["sh", "-c", f"while {runner} >/dev/null 2>&1; do :; done"])
     try:
         for _ in range(25):
             for dev in devs:
@@ -335,13 +326,12 @@ def test_toggle_under_traffic_then_delete(quiet_netns: Netns, xdp_act_obj: Path,
         # Delete them while they count and traffic runs.
         for dev in devs:
             sh("ip", "-n", ns.name, "link", "del", "dev", dev)
+        test_runs.wait(timeout=120)
     finally:
-        for proc in procs:
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        test_runs.kill()
+        test_runs.wait()
+        sent = [flood.stop() for flood in floods]
+    assert all(sent), f"a sender sent nothing: {sent}"
     assert not set(devs) & set(eth.stats_dump())
     # A new device of the same name starts with stats off.
     veth(ns, "tn0", "tn1")
@@ -363,19 +353,18 @@ def xdp_set(dev: str, value: int) -> str:
 def test_cli_enable_get_and_stats(quiet_netns: Netns) -> None:
     ns = quiet_netns.name
     veth(quiet_netns, "cq0", "cq1", "numrxqueues", "3", "numtxqueues", "3")
-    # Once with the spec validated against its schema, as a user runs it.
-    res = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json", schema=True)
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert json.loads(res.stdout)["stats-enabled"] == 0
-    res = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("cq0", 1))
-    assert res.returncode == 0, res.stdout + res.stderr
-    res = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
-    reply = json.loads(res.stdout)
+    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
+    assert rc == 0, out
+    assert json.loads(out)["stats-enabled"] == 0
+    rc, out = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("cq0", 1))
+    assert (rc, out.strip()) == (0, "None")
+    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
+    reply = json.loads(out)
     assert reply["header"]["dev-name"] == "cq0"
     assert reply["stats-enabled"] == 1
-    res = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("cq0"), "--output-json")
-    assert res.returncode == 0, res.stdout + res.stderr
-    st = XdpStats.from_reply(json.loads(res.stdout))
+    rc, out = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("cq0"), "--output-json")
+    assert rc == 0, out
+    st = XdpStats.from_reply(json.loads(out))
     assert st.total == expect()
     assert_consistent(st, 3)
 
@@ -383,11 +372,11 @@ def test_cli_enable_get_and_stats(quiet_netns: Netns) -> None:
 def test_disabled_device_is_enodata(quiet_netns: Netns) -> None:
     ns = quiet_netns.name
     veth(quiet_netns, "dq0", "dq1")
-    res = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("dq0"))
-    assert res.returncode == 1
-    assert "No data available" in res.stdout
-    assert f"error: -{errno.ENODATA}" in res.stdout
-    assert ENODATA_MSG in res.stdout
+    rc, out = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("dq0"))
+    assert rc == 1
+    assert "No data available" in out
+    assert f"error: -{errno.ENODATA}" in out
+    assert ENODATA_MSG in out
     eth = Ethnl(ns)
     with pytest.raises(eth.NlError) as err:
         eth.stats("dq0")
@@ -409,22 +398,22 @@ def test_dump_lists_only_enabled_devices(quiet_netns: Netns) -> None:
     eth = Ethnl(ns)
     eth.set("pq0", 1)
     eth.set("pr1", 1)
-    res = ynl_cli(ns, "--dump", "xdp-stats-get", "--json", "{}", "--output-json")
-    assert res.returncode == 0, res.stdout + res.stderr
-    names = sorted(r["header"]["dev-name"] for r in json.loads(res.stdout))
+    rc, out = ynl_cli(ns, "--dump", "xdp-stats-get", "--json", "{}", "--output-json")
+    assert rc == 0, out
+    names = sorted(r["header"]["dev-name"] for r in json.loads(out))
     assert names == ["pq0", "pr1"]
-    res = ynl_cli(ns, "--dump", "xdp-get", "--json", "{}", "--output-json")
-    enabled = {r["header"]["dev-name"]: r["stats-enabled"] for r in json.loads(res.stdout)}
+    rc, out = ynl_cli(ns, "--dump", "xdp-get", "--json", "{}", "--output-json")
+    enabled = {r["header"]["dev-name"]: r["stats-enabled"] for r in json.loads(out)}
     assert enabled == {"lo": 0, "pq0": 1, "pq1": 0, "pr0": 0, "pr1": 1}
 
 
 def test_stats_enabled_out_of_range_is_policy_error(quiet_netns: Netns) -> None:
     ns = quiet_netns.name
     veth(quiet_netns, "vq0", "vq1")
-    res = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("vq0", 2))
-    assert res.returncode == 1
-    assert "Invalid argument" in res.stdout
-    assert f"error: -{errno.EINVAL}" in res.stdout
+    rc, out = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("vq0", 2))
+    assert rc == 1
+    assert "Invalid argument" in out
+    assert f"error: -{errno.EINVAL}" in out
     eth = Ethnl(ns)
     with pytest.raises(eth.NlError) as err:
         eth.set("vq0", 2)
@@ -434,33 +423,36 @@ def test_stats_enabled_out_of_range_is_policy_error(quiet_netns: Netns) -> None:
     assert eth.enabled("vq0") == 0
 
 
-def test_unprivileged_user_can_read_not_set(quiet_netns: Netns,
-                                            ynl_public: tuple[Path, Path]) -> None:
+def test_unprivileged_user_can_read_not_set(quiet_netns: Netns, ynl_public: Path) -> None:
+    """As nobody (setpriv): xdp-set is EPERM, the reads work."""
     ns = quiet_netns.name
-    cli, spec = ynl_public
     veth(quiet_netns, "uq0", "uq1")
-
-    def nobody(*args: str) -> subprocess.CompletedProcess[str]:
-        return ynl_cli(ns, *args, nobody=True, cli=cli, spec=spec)
-
-    res = nobody("--do", "xdp-set", "--json", xdp_set("uq0", 1))
-    assert res.returncode == 1
-    assert "Operation not permitted" in res.stdout, res.stdout + res.stderr
-    res = nobody("--do", "xdp-get", "--json", hdr("uq0"), "--output-json")
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert json.loads(res.stdout)["stats-enabled"] == 0
-
     eth = Ethnl(ns)
+    out = ynl_as_nobody(ns, ynl_public, "uq0", 1)
+    assert out["set"]["errno"] == errno.EPERM, out
+    assert out["get"]["stats-enabled"] == 0
+    assert out["stats"]["errno"] == errno.ENODATA
+    assert out["dump"] == []
+    assert eth.enabled("uq0") == 0
+
     eth.set("uq0", 1)
-    res = nobody("--do", "xdp-set", "--json", xdp_set("uq0", 0))
-    assert "Operation not permitted" in res.stdout
+    out = ynl_as_nobody(ns, ynl_public, "uq0", 0)
+    assert out["set"]["errno"] == errno.EPERM, out
     assert eth.enabled("uq0") == 1
-    res = nobody("--do", "xdp-stats-get", "--json", hdr("uq0"), "--output-json")
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert XdpStats.from_reply(json.loads(res.stdout)).total == expect()
-    res = nobody("--dump", "xdp-stats-get", "--json", "{}", "--output-json")
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert [r["header"]["dev-name"] for r in json.loads(res.stdout)] == ["uq0"]
+    assert out["get"]["stats-enabled"] == 1
+    assert XdpStats.from_reply(out["stats"]).total == expect()
+    assert [r["header"]["dev-name"] for r in out["dump"]] == ["uq0"]
+
+
+def test_without_cap_net_admin_cannot_set(quiet_netns: Netns) -> None:
+    """The same check in-process: a socket opened without CAP_NET_ADMIN."""
+    ns = quiet_netns.name
+    veth(quiet_netns, "wq0", "wq1")
+    weak = Ethnl(ns, cap_net_admin=False)
+    with pytest.raises(weak.NlError) as err:
+        weak.set("wq0", 1)
+    assert err.value.error == errno.EPERM
+    assert weak.enabled("wq0") == 0
 
 
 def test_notification_on_enable_and_disable(quiet_netns: Netns) -> None:
@@ -470,8 +462,8 @@ def test_notification_on_enable_and_disable(quiet_netns: Netns) -> None:
     listener.ynl.ntf_subscribe("monitor")
     seen = []
     for value in (1, 0):
-        res = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("nq0", value))
-        assert res.returncode == 0, res.stdout + res.stderr
+        rc, out = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("nq0", value))
+        assert rc == 0, out
         # The kernel multicasts within the request: it is queued by now.
         listener.ynl.check_ntf()
         seen += [(m["name"], m["msg"]["header"]["dev-name"], m["msg"].get("stats-enabled"))

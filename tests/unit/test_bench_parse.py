@@ -215,7 +215,7 @@ def test_dry_run_interleaves_variants(tmp_path: Path) -> None:
     assert all(f"--tree {tmp_path / 'p'}" in line for line in lines)
     assert "--kernel /b/bzImage --" in lines[0]
     assert "--kernel" not in lines[1] and "--kernel" not in lines[2]
-    assert lines[1].endswith("scripts/bench-xdp-stats --guest b --runs 2000000 --samples 3")
+    assert "scripts/bench-xdp-stats --guest b --runs 2000000 --samples 3 --obj " in lines[1]
 
 
 def test_base_tree_gives_image_and_objects(tmp_path: Path) -> None:
