@@ -14,6 +14,7 @@ only while no other XDP program runs on it: then the count test skips).
 import errno
 import json
 import os
+import shutil
 import struct
 import tempfile
 from pathlib import Path
@@ -98,8 +99,9 @@ def _prog(cfg):
     if cmd("command -v bpftool", fail=False, shell=True).ret != 0:
         raise KsftSkipEx("Test requires command: bpftool")
     cfg.tmp = tempfile.mkdtemp(prefix="xdp_stats.")
-    cmd(f"mount -t bpf xdp_stats {cfg.tmp}")
-    cfg.pin = f"{cfg.tmp}/xdp_act"
+    os.mkdir(f"{cfg.tmp}/bpffs")
+    cmd(f"mount -t bpf xdp_stats {cfg.tmp}/bpffs")
+    cfg.pin = f"{cfg.tmp}/bpffs/xdp_act"
     cmd(f"bpftool prog load {obj} {cfg.pin} type xdp")
     return cfg.pin
 
@@ -107,8 +109,8 @@ def _prog(cfg):
 def _cleanup(cfg):
     if getattr(cfg, "pin", None):
         os.unlink(cfg.pin)
-        cmd(f"umount {cfg.tmp}")
-        os.rmdir(cfg.tmp)
+        cmd(f"umount {cfg.tmp}/bpffs")
+        shutil.rmtree(cfg.tmp)
         cfg.pin = None
 
 
@@ -157,11 +159,12 @@ def enable_disable(cfg) -> None:
 
 
 def bad_value_is_rejected(cfg) -> None:
-    """stats-enabled is a flag: 2 fails the policy."""
+    """stats-enabled is a flag: 2 fails the policy's range check."""
     was = _enabled(cfg)
     with ksft_raises(NlError) as cm:
         _set(cfg, 2)
-    ksft_eq(cm.exception.nl_msg.error, -errno.EINVAL)
+    ksft_eq(cm.exception.nl_msg.error, -errno.ERANGE)
+    ksft_eq(cm.exception.nl_msg.extack["bad-attr"], ".stats-enabled")
     ksft_eq(_enabled(cfg), was)
 
 

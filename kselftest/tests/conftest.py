@@ -459,14 +459,19 @@ def clean_dmesg() -> Iterator[None]:
     assert not problems, "guest kernel log:\n" + "\n".join(problems)
 
 
+def quiet(ns: Netns) -> Netns:
+    """Make ns a netns where nothing but the test sends: IPv6 off for every
+    device made in it or moved into it (no router/neighbour solicitations),
+    lo up."""
+    for conf in ("all", "default"):
+        ns.run("sysctl", "-qw", f"net.ipv6.conf.{conf}.disable_ipv6=1")
+    ns.run("ip", "link", "set", "dev", "lo", "up")
+    return ns
+
+
 @pytest.fixture
 def quiet_netns(netns: Netns) -> Netns:
-    """A netns where nothing but the test sends: IPv6 off for every device
-    made in it or moved into it (no router/neighbour solicitations), lo up."""
-    for conf in ("all", "default"):
-        netns.run("sysctl", "-qw", f"net.ipv6.conf.{conf}.disable_ipv6=1")
-    netns.run("ip", "link", "set", "dev", "lo", "up")
-    return netns
+    return quiet(netns)
 
 
 @pytest.fixture(scope="session")
