@@ -73,6 +73,8 @@ def netdevsim(netns: Netns) -> Iterator[str]:
     dev_id = 400 + os.getpid() % 100
     sh("sh", "-c", f"echo {dev_id} 1 > /sys/bus/netdevsim/new_device")
     try:
+        # udev renames the new netdev (eth0 -> eni...np1): let it finish.
+        sh("udevadm", "settle")
         [path] = glob.glob(f"/sys/bus/netdevsim/devices/netdevsim{dev_id}/net/*")
         name = os.path.basename(path)
         sh("ip", "link", "set", "dev", name, "netns", netns.name)
