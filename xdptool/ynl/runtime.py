@@ -166,13 +166,9 @@ class YnlDecodeError(YnlError):
 # Enums and flags from spec definitions
 
 
-class YnlFlags(enum.IntFlag):
-    """Base of generated ``flags`` definitions.
-
-    Values keep unknown bits (``enum.IntFlag`` boundary KEEP), so a newer
-    kernel's bits survive decoding; :meth:`names` renders them as ``bit-N``.
-    Subclasses provide :meth:`_spec_names` and :meth:`_spec_docs`.
-    """
+class _SpecTables:
+    """Names and docs of the values, from the spec; generated subclasses
+    override both."""
 
     @classmethod
     def _spec_names(cls) -> Mapping[int, str]:
@@ -181,6 +177,15 @@ class YnlFlags(enum.IntFlag):
     @classmethod
     def _spec_docs(cls) -> Mapping[int, str]:
         return {}
+
+
+class YnlFlags(_SpecTables, enum.IntFlag):
+    """Base of generated ``flags`` definitions.
+
+    Values keep unknown bits (``enum.IntFlag`` boundary KEEP), so a newer
+    kernel's bits survive decoding; :meth:`names` renders them as ``bit-N``.
+    Subclasses provide :meth:`_spec_names` and :meth:`_spec_docs`.
+    """
 
     @classmethod
     def names(cls, value: int) -> list[str]:
@@ -224,20 +229,12 @@ class YnlFlags(enum.IntFlag):
         return self._spec_docs().get(int(self), "")
 
 
-class YnlEnum(enum.IntEnum):
+class YnlEnum(_SpecTables, enum.IntEnum):
     """Base of generated ``enum`` definitions.
 
     Unknown values (from a newer kernel) decode to a pseudo-member named
     ``value-N`` instead of raising.
     """
-
-    @classmethod
-    def _spec_names(cls) -> Mapping[int, str]:
-        return {}
-
-    @classmethod
-    def _spec_docs(cls) -> Mapping[int, str]:
-        return {}
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
