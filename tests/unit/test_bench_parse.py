@@ -1,4 +1,4 @@
-"""scripts/bench-xdp-stats: argument handling, parsing and output, no boots."""
+"""scripts/bench-xdp-stats and its report module: arguments, parsing, figures; no boots."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def load() -> ModuleType:
 
 
 bench = load()
+report = sys.modules["xdp_stats_bench_report"]  # imported by the script
 
 OBJDUMP_RAW = """
 o.o:     file format elf64-x86-64
@@ -70,11 +71,11 @@ OBJDUMP_PLAIN = """
 
 def test_parse_objdump_counts_instructions_not_bytes_or_padding() -> None:
     # g: test jle movabs movslq nopw mov ret; the trailing int3 is padding.
-    assert bench.parse_objdump(OBJDUMP_RAW) == {"f": 2, "g": 7}
+    assert report.parse_objdump(OBJDUMP_RAW) == {"f": 2, "g": 7}
 
 
 def test_parse_objdump_without_raw_bytes() -> None:
-    counts = bench.parse_objdump(OBJDUMP_PLAIN)
+    counts = report.parse_objdump(OBJDUMP_PLAIN)
     # A nop inside the function counts; the int3 padding after ret does not.
     assert counts["veth_xdp_rcv_one"] == 5
     assert counts["xdp_stats_inc"] == 2
@@ -91,92 +92,143 @@ def test_parse_objdump_of_a_real_object(tmp_path: Path) -> None:
                              check=True).stdout
     except (FileNotFoundError, subprocess.CalledProcessError):
         pytest.skip("needs gcc and objdump")
-    assert bench.parse_objdump(out) == {"f": 2}
+    assert report.parse_objdump(out) == {"f": 2}
 
 
 def test_parse_bpftool_run_json_and_text() -> None:
-    assert bench.parse_bpftool_run('{"retval":1,"duration":52}\n') == (1, 52)
-    assert bench.parse_bpftool_run("Return value: 1, duration (average): 48ns\n") == (1, 48)
-    assert bench.parse_bpftool_run("Return value: 2, duration: 7ns") == (2, 7)
+    assert report.parse_bpftool_run('{"retval":1,"duration":52}\n') == (1, 52)
+    assert report.parse_bpftool_run("Return value: 1, duration (average): 48ns\n") == (1, 48)
+    assert report.parse_bpftool_run("Return value: 2, duration: 7ns") == (2, 7)
     with pytest.raises(ValueError, match="not bpftool"):
-        bench.parse_bpftool_run("Error: failed to run program")
+        report.parse_bpftool_run("Error: failed to run program")
 
 
-GUEST_C = """\
-guest kernel: 6.12.117
-xdp-stats-bench: variant=c kernel=6.12.117-xdp patched=1
-xdp-stats-bench: variant=c sample=0 duration_ns=55
-noise from the guest
-xdp-stats-bench: variant=c sample=1 duration_ns=54
-xdp-stats-bench: variant=c counted=2100 expected=2100
+PKTGEN_DONE = """\
+Params: count 200000  min_pkt_size: 60  max_pkt_size: 60
+     frags: 0  delay: 0  clone_skb: 0  ifname: xb0
+Current:
+     pkts-sofar: 200000  errors: 0
+Result: OK: 1047214(c1046868+d346) usec, 200000 (60byte,0frags)
+  190985pps 91Mb/sec (91672800bps) errors: 0
 """
 
 
+def test_parse_pktgen_result() -> None:
+    assert report.parse_pktgen_result(PKTGEN_DONE) == (200000, 1047214)
+    with pytest.raises(ValueError, match="pktgen did not finish: 'Result: Idle'"):
+        report.parse_pktgen_result("Params: count 1\nResult: Idle\n")
+
+
+def test_parse_ethtool_xdp_drops_sums_queues() -> None:
+    text = ("NIC statistics:\n     rx_queue_0_xdp_packets: 12\n"
+            "     rx_queue_0_xdp_drops: 10\n     rx_queue_1_xdp_drops: 5\n"
+            "     tx_queue_0_xdp_xmit: 3\n")
+    assert report.parse_ethtool_xdp_drops(text) == 15
+    with pytest.raises(ValueError, match="no rx_queue_N_xdp_drops"):
+        report.parse_ethtool_xdp_drops("NIC statistics:\n     peer_ifindex: 4\n")
+
+
+def tag(**kv: object) -> str:
+    return report.guest_line(**kv) + "\n"
+
+
+PATCHED_BOOT = (
+    "guest kernel: 6.12.117\n"
+    + tag(kind="patched", kernel="6.12.117-xdp", patched=1)
+    + tag(variant="b", workload="run", sample=0, ns="55.000")
+    + "noise from the guest\n"
+    + tag(variant="c", workload="run", sample=0, ns="57.500")
+    + tag(workload="run", counted=2000, expected=2000)
+    + tag(variant="b", workload="run", sample=1, ns="54.000")
+    + tag(variant="c", workload="run", sample=1, ns="56.000")
+    + tag(workload="run", counted=2000, expected=2000)
+)
+
+
 def test_parse_guest_output() -> None:
-    rep = bench.parse_guest_output(GUEST_C)
-    assert (rep.variant, rep.kernel, rep.patched) == ("c", "6.12.117-xdp", True)
-    assert rep.samples == [55, 54]
-    assert (rep.counted, rep.expected) == (2100, 2100)
-    bench.check_report(rep)
+    boot = report.parse_guest_output(PATCHED_BOOT)
+    assert (boot.kind, boot.kernel, boot.patched) == ("patched", "6.12.117-xdp", True)
+    assert [(s.variant, s.ns) for s in boot.samples] == [
+        ("b", 55.0), ("c", 57.5), ("b", 54.0), ("c", 56.0)]
+    assert boot.counted == [("run", 2000, 2000), ("run", 2000, 2000)]
+    report.check_boot(boot, ["run"])
 
 
 def test_parse_guest_output_without_lines_fails() -> None:
     with pytest.raises(ValueError, match="no benchmark lines"):
-        bench.parse_guest_output("Kernel panic\n")
+        report.parse_guest_output("Kernel panic\n")
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("xdp-stats-bench: variant=a kernel=x patched=1\n"
-     "xdp-stats-bench: variant=a sample=0 duration_ns=5\n", "unpatched"),
-    ("xdp-stats-bench: variant=b kernel=x patched=0\n"
-     "xdp-stats-bench: variant=b sample=0 duration_ns=5\n", "is patched"),
-    ("xdp-stats-bench: variant=c kernel=x patched=1\n"
-     "xdp-stats-bench: variant=c sample=0 duration_ns=5\n"
-     "xdp-stats-bench: variant=c counted=9 expected=10\n", "9 drops counted, 10 expected"),
-    ("xdp-stats-bench: variant=b kernel=x patched=1\n", "no samples"),
+@pytest.mark.parametrize(("text", "workloads", "error"), [
+    (tag(kind="base", kernel="x", patched=1) + tag(variant="a", workload="run", sample=0, ns=5),
+     ["run"], "a base boot needs a kernel that is unpatched"),
+    (tag(kind="patched", kernel="x", patched=0), ["run"], "needs a kernel that is patched"),
+    (PATCHED_BOOT.replace("counted=2000 expected=2000\n", "counted=1999 expected=2000\n", 1),
+     ["run"], "stats on, run: 1999 drops counted, 2000 frames ran"),
+    (PATCHED_BOOT, ["run", "veth"], "variant b, veth: no samples"),
+    ("\n".join(li for li in PATCHED_BOOT.splitlines() if "counted" not in li),
+     ["run"], "did not report what the counters showed"),
 ])
-def test_check_report_rejects_wrong_kernel_or_counts(text: str, error: str) -> None:
+def test_check_boot_rejects_wrong_kernel_missing_samples_or_counts(
+        text: str, workloads: list[str], error: str) -> None:
     with pytest.raises(ValueError, match=error):
-        bench.check_report(bench.parse_guest_output(text))
+        report.check_boot(report.parse_guest_output(text), workloads)
 
 
-def test_table_medians_and_ratios() -> None:
-    reports = [
-        bench.GuestReport("a", "6.12.117", False, [50, 52, 51]),
-        bench.GuestReport("b", "6.12.117-xdp", True, [51, 50, 52]),
-        bench.GuestReport("c", "6.12.117-xdp", True, [56, 55, 57]),
-        bench.GuestReport("a", "6.12.117", False, [49, 50, 50]),
+def boots() -> list:  # type: ignore[type-arg]
+    b, s = report.Boot, report.Sample
+    return [
+        b("base", "k", False, [s("a", "run", 100.0), s("a", "run", 102.0),
+                               s("a", "run", 98.0)]),
+        b("patched", "k", True, [s("b", "run", 101.0), s("c", "run", 110.0),
+                                 s("b", "run", 100.0), s("c", "run", 112.0),
+                                 s("b", "run", 102.0), s("c", "run", 109.0)]),
+        b("patched", "k", True, [s("b", "run", 200.0), s("c", "run", 220.0)]),
+        b("base", "k", False, [s("a", "run", 199.0)]),
     ]
-    rows = bench.summarize(reports)
-    assert [r.variant for r in rows] == ["a", "b", "c"]
-    assert rows[0].samples == [50, 52, 51, 49, 50, 50]
-    assert rows[0].median == 50.0
-    table = bench.format_table(rows, 1_000_000)
-    lines = table.splitlines()
-    assert lines[0] == ("XDP_DROP per frame, BPF_PROG_TEST_RUN on lo queue 0, "
-                        "1000000 runs per sample")
-    assert lines[1].split() == ["variant", "kernel", "n", "median", "ns", "min", "max", "vs",
-                                "a"]
-    assert lines[2].split() == ["a", "base,", "unpatched", "6.12.117", "6", "50.0", "49", "52",
-                                "1.000"]
-    assert lines[4].split()[-1] == "1.120"
-    assert lines[-1] == "ratios: b/a = 1.020, c/a = 1.120"
-    # The columns line up.
-    assert len({len(line) for line in lines[1:5]}) <= 2
 
 
-def test_table_without_base_has_no_ratios() -> None:
-    table = bench.format_table(bench.summarize([bench.GuestReport("b", "k", True, [3])]), 10)
-    assert "ratios" not in table
-    assert table.splitlines()[-1].split()[-1] == "-"
+def test_paired_ratios_pair_neighbours_not_pools() -> None:
+    bs = boots()
+    # off vs base: per round, patched median / base median: 101/100, 200/199
+    assert report.paired_ratio(bs, "run", "b", "a") == pytest.approx((1.01 + 200 / 199) / 2)
+    # on vs off: each c against the b before it: 110/101, 112/100, 109/102, 220/200
+    expect = sorted([110 / 101, 112 / 100, 109 / 102, 1.1])
+    assert report.paired_ratio(bs, "run", "c", "b") == pytest.approx((expect[1] + expect[2]) / 2)
+    assert report.paired_ratio(bs, "veth", "c", "b") is None
+
+
+def test_report_medians_quartiles_ratios_and_targets() -> None:
+    text = report.format_report(boots(), ["run"], {"run": 1000})
+    lines = text.splitlines()
+    assert lines[0] == ("XDP_DROP, BPF_PROG_TEST_RUN on lo queue 0 (the hook and nothing "
+                        "else); 1000 frames per sample")
+    assert lines[1].split() == ["variant", "n", "median", "ns/frame", "q1", "q3"]
+    # a: 98 100 102 199 -> median 101, inclusive quartiles 99.5 and 126.25
+    assert lines[2].split() == ["a", "base,", "unpatched", "4", "101.00", "99.50", "126.25"]
+    assert lines[3].split()[:6] == ["b", "patched,", "stats", "off", "4", "101.50"]
+    assert len({len(li) for li in lines[1:5]}) <= 2  # the columns line up
+    off = next(li for li in lines if "off vs base" in li)
+    assert off.split()[3:] == ["1.0075", "(+0.75", "%)", "target", "<=", "0.5", "%:", "NOT",
+                               "met"]
+    on_off = next(li for li in lines if "on vs off" in li)
+    assert "target" not in on_off and on_off.split()[5] == "1.0946"
+    on = next(li for li in lines if "on vs base" in li)
+    assert on.endswith("target <= 3.0 %: NOT met")
+
+
+def test_report_without_base_has_no_base_ratios() -> None:
+    text = report.format_report(boots()[1:3], ["run"], {"run": 10})
+    assert "vs base" not in text
+    assert "on vs off" in text
 
 
 def test_disasm_format() -> None:
-    text = bench.format_disasm([("veth_xdp_rcv_one", "drivers/net/veth.o", 300, 309)],
-                               {"xdp_stats_inc": 12})
+    text = report.format_disasm([("veth_xdp_rcv_one", "veth.o", 300, 309)],
+                                {"xdp_stats_inc": 12})
     assert "veth_xdp_rcv_one     300      309     +9" in text
     assert "  xdp_stats_inc: 12" in text
-    text = bench.format_disasm([("veth_xdp_rcv_one", "drivers/net/veth.o", None, 309)], {})
+    text = report.format_disasm([("veth_xdp_rcv_one", "veth.o", None, 309)], {})
     assert "veth_xdp_rcv_one       -      309      -" in text
     assert "no xdp_stats_* function" in text
 
@@ -188,41 +240,38 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help() -> None:
     res = run("--help")
     assert res.returncode == 0
-    assert "--base-image" in res.stdout
-    assert "git clone --shared --branch xdptool/base" in res.stdout
+    assert "--build" in res.stdout
+    assert "kselftest/bench.config" in res.stdout
 
 
-def test_needs_a_base_kernel() -> None:
-    res = run("--dry-run")
+@pytest.mark.parametrize(("args", "error"), [
+    (["--rounds", "0"], "--rounds must be at least 1"),
+    (["--frames", "0"], "--frames must be at least 1"),
+    (["--workloads", "run,ring"], "unknown workload 'ring' (choose from run, veth)"),
+])
+def test_rejects_bad_arguments(args: list[str], error: str) -> None:
+    res = run("--dry-run", *args)
     assert res.returncode == 2
-    assert "--base-image PATH or --base-tree DIR" in res.stderr
+    assert error in res.stderr
+    assert "Traceback" not in res.stderr
 
 
-def test_rejects_zero_rounds() -> None:
-    res = run("--dry-run", "--base-tree", "/b", "--rounds", "0")
-    assert res.returncode == 2
-    assert "--rounds must be at least 1" in res.stderr
-
-
-def test_dry_run_interleaves_variants(tmp_path: Path) -> None:
-    res = run("--dry-run", "--tree", str(tmp_path / "p"), "--base-image", "/b/bzImage",
-              "--rounds", "2", "--runs", "2000000", "--samples", "3")
+def test_dry_run_alternates_kernels(tmp_path: Path) -> None:
+    res = run("--dry-run", "--tree", str(tmp_path / "p"), "--kernels", str(tmp_path / "k"),
+              "--rounds", "2", "--runs", "3000", "--samples", "3", "--workloads", "veth")
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert len(lines) == 6
-    variants = [line.split("--guest ")[1].split()[0] for line in lines]
-    assert variants == ["a", "b", "c", "a", "b", "c"]
+    kinds = [line.split("--guest ")[1].split()[0] for line in lines]
+    assert kinds == ["base", "patched", "patched", "base"]
     assert all(f"--tree {tmp_path / 'p'}" in line for line in lines)
-    assert "--kernel /b/bzImage --" in lines[0]
-    assert "--kernel" not in lines[1] and "--kernel" not in lines[2]
-    assert "scripts/bench-xdp-stats --guest b --runs 2000000 --samples 3 --obj " in lines[1]
+    assert f"--kernel {tmp_path / 'k'}/base/bzImage --" in lines[0]
+    assert f"--kernel {tmp_path / 'k'}/patched/bzImage --" in lines[1]
+    assert ("scripts/bench-xdp-stats --guest patched --samples 3 --runs 3000 --frames 200000 "
+            "--workloads veth --obj ") in lines[1]
 
 
-def test_base_tree_gives_image_and_objects(tmp_path: Path) -> None:
-    args = bench.parse_args(["--base-tree", str(tmp_path), "--tree", str(tmp_path)])
-    assert bench.base_image(args) == tmp_path / "arch/x86/boot/bzImage"
-    assert bench.base_tree(args) == tmp_path
-    args = bench.parse_args(["--base-image", f"{tmp_path}/arch/x86/boot/bzImage"])
-    assert bench.base_tree(args) == tmp_path.resolve()
-    args = bench.parse_args(["--base-image", "/somewhere/vmlinuz"])
-    assert bench.base_tree(args) is None
+def test_missing_kernels_are_one_line(tmp_path: Path) -> None:
+    res = run("--kernels", str(tmp_path), "--workloads", "run")
+    assert res.returncode == 1
+    assert res.stderr.strip() == (f"bench-xdp-stats: error: no base kernel in {tmp_path}: "
+                                  "run with --build")

@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What scripts/bench-xdp-stats reads and prints: guest output, medians and
+ratios, instruction counts. No boots here, so that all of it is unit-tested
+(tests/unit/test_bench_parse.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+TAG = "xdp-stats-bench:"
+VARIANTS = {
+    "a": "base, unpatched",
+    "b": "patched, stats off",
+    "c": "patched, stats on",
+}
+# What each kind of boot measures: a base kernel only a, a patched one
+# b and c, alternating sample by sample.
+KERNEL_VARIANTS = {"base": ("a",), "patched": ("b", "c")}
+WORKLOADS = {
+    "run": "BPF_PROG_TEST_RUN on lo queue 0 (the hook and nothing else)",
+    "veth": "pktgen into a veth pair, native XDP on the peer (a driver's RX path)",
+}
+TARGETS = {"b": 0.5, "c": 3.0}  # per cent over the base, from the issue
+
+
+# ---------------------------------------------------------------------------
+# What the guest prints
+# ---------------------------------------------------------------------------
+
+def parse_bpftool_run(text: str) -> tuple[int, int]:
+    """(retval, duration in ns per run) from `bpftool [-j] prog run` output."""
+    text = text.strip()
+    if text.startswith("{"):
+        doc = json.loads(text)
+        return int(doc["retval"]), int(doc["duration"])
+    m = re.search(r"Return value: (\d+), duration(?: \(average\))?: (\d+)ns", text)
+    if not m:
+        raise ValueError(f"not bpftool prog run output: {text[:200]!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def parse_pktgen_result(text: str) -> tuple[int, int]:
+    """(frames sent, elapsed µs) from /proc/net/pktgen/DEV after a run."""
+    m = re.search(r"^Result: OK: (\d+)\(c\d+\+d\d+\) usec, (\d+) \(", text, re.M)
+    if not m:
+        line = next((li for li in text.splitlines() if li.startswith("Result:")), "none")
+        raise ValueError(f"pktgen did not finish: {line.strip()!r}")
+    return int(m.group(2)), int(m.group(1))
+
+
+def parse_ethtool_xdp_drops(text: str) -> int:
+    """veth's own XDP_DROP counter (`ethtool -S`), summed over its RX queues."""
+    found = re.findall(r"^\s*rx_queue_\d+_xdp_drops: (\d+)$", text, re.M)
+    if not found:
+        raise ValueError("no rx_queue_N_xdp_drops in ethtool -S output")
+    return sum(int(n) for n in found)
+
+
+@dataclass
+class Sample:
+    variant: str
+    workload: str
+    ns: float
+
+
+@dataclass
+class Boot:
+    """What one guest boot reported."""
+
+    kind: str
+    kernel: str = ""
+    patched: bool | None = None
+    samples: list[Sample] = field(default_factory=list)
+    # (workload, frames the counters show, frames that ran) per stats-on sample
+    counted: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def guest_line(**kv: object) -> str:
+    return " ".join([TAG, *(f"{k}={v}" for k, v in kv.items())])
+
+
+def parse_guest_output(text: str) -> Boot:
+    """The TAG lines of a guest run: `TAG key=value ...`."""
+    boot: Boot | None = None
+    for line in text.splitlines():
+        if not line.startswith(TAG):
+            continue
+        kv = dict(item.split("=", 1) for item in line[len(TAG):].split())
+        if "kind" in kv:
+            boot = Boot(kv["kind"], kv.get("kernel", ""), kv.get("patched") == "1")
+        elif boot is None:
+            raise ValueError(f"benchmark line before the boot's header: {line!r}")
+        elif "ns" in kv:
+            boot.samples.append(Sample(kv["variant"], kv["workload"], float(kv["ns"])))
+        elif "counted" in kv:
+            boot.counted.append((kv["workload"], int(kv["counted"]), int(kv["expected"])))
+    if boot is None:
+        raise ValueError("the guest printed no benchmark lines")
+    return boot
+
+
+def check_boot(boot: Boot, workloads: Sequence[str]) -> None:
+    """The guest ran the kernel it was meant to, measured every variant and
+    workload, and stats-on counted every frame that ran."""
+    want = boot.kind == "patched"
+    if boot.patched is not want:
+        kind = "patched" if want else "unpatched"
+        raise ValueError(f"a {boot.kind} boot needs a kernel that is {kind}, the guest "
+                         f"ran {boot.kernel or '?'} (patched={boot.patched})")
+    for variant in KERNEL_VARIANTS[boot.kind]:
+        for workload in workloads:
+            if not any(s.variant == variant and s.workload == workload for s in boot.samples):
+                raise ValueError(f"variant {variant}, {workload}: no samples")
+    for workload, counted, expected in boot.counted:
+        if counted != expected:
+            raise ValueError(f"stats on, {workload}: {counted} drops counted, "
+                             f"{expected} frames ran")
+    if want and len(boot.counted) < len(workloads):
+        raise ValueError("stats on: the guest did not report what the counters showed")
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def paired_ratio(boots: Sequence[Boot], workload: str, num: str, den: str) -> float | None:
+    """Median of num/den over pairs measured next to each other: consecutive
+    samples of one boot (b, c), or one base boot's median against the next
+    patched boot's (a, b), so that drift of the host cancels out."""
+    ratios: list[float] = []
+    if den == "a":
+        bases = [b for b in boots if b.kind == "base"]
+        patched = [b for b in boots if b.kind == "patched"]
+        for base, pat in zip(bases, patched, strict=False):
+            da = [s.ns for s in base.samples if s.workload == workload and s.variant == den]
+            dn = [s.ns for s in pat.samples if s.workload == workload and s.variant == num]
+            if da and dn:
+                ratios.append(statistics.median(dn) / statistics.median(da))
+    else:
+        for boot in boots:
+            seq = [s for s in boot.samples if s.workload == workload]
+            ratios += [n.ns / d.ns for d, n in itertools.pairwise(seq)
+                       if d.variant == den and n.variant == num]
+    return statistics.median(ratios) if ratios else None
+
+
+def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[str, int]
+                  ) -> str:
+    out: list[str] = []
+    for workload in workloads:
+        out.append(f"XDP_DROP, {WORKLOADS[workload]}; {frames[workload]} frames per sample")
+        head = ("variant", "n", "median ns/frame", "q1", "q3")
+        rows = [head]
+        for variant, label in VARIANTS.items():
+            ns = [s.ns for b in boots for s in b.samples
+                  if s.variant == variant and s.workload == workload]
+            if ns:
+                q1, q2, q3 = quartiles(ns)
+                rows.append((f"{variant}  {label}", str(len(ns)), f"{q2:.2f}", f"{q1:.2f}",
+                             f"{q3:.2f}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        for r in rows:
+            cells = [c.ljust(w) if i == 0 else c.rjust(w)
+                     for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+            out.append("  " + "  ".join(cells).rstrip())
+        for num, den, what in (("b", "a", "off vs base"), ("c", "a", "on vs base"),
+                               ("c", "b", "on vs off (same boot)")):
+            ratio = paired_ratio(boots, workload, num, den)
+            if ratio is None:
+                continue
+            line = f"  {what:<22} {ratio:.4f}  ({(ratio - 1) * 100:+.2f} %)"
+            if den == "a" and num in TARGETS:
+                target = TARGETS[num]
+                verdict = "met" if (ratio - 1) * 100 <= target else "NOT met"
+                line += f"  target <= {target} %: {verdict}"
+            out.append(line)
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+# ---------------------------------------------------------------------------
+# Instruction counts
+# ---------------------------------------------------------------------------
+
+def parse_objdump(text: str) -> dict[str, int]:
+    """Instructions per function in `objdump -d` output, with or without the
+    raw bytes (a continuation line of a long encoding has bytes only). The
+    alignment padding after a function's last instruction (nops, int3) is
+    not counted."""
+    insns: dict[str, list[str]] = {}
+    func = None
+    head = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
+    insn = re.compile(r"^\s*[0-9a-f]+:\t(.*)$")
+    raw = re.compile(r"[0-9a-f]{2}( [0-9a-f]{2})*")
+    for line in text.splitlines():
+        if m := head.match(line):
+            func = m.group(1)
+            insns[func] = []
+        elif func is not None and (m := insn.match(line)):
+            fields = [f.strip() for f in m.group(1).split("\t") if f.strip()]
+            if len(fields) > 1 or (fields and not raw.fullmatch(fields[0])):
+                insns[func].append(fields[-1])
+        elif not line.strip():
+            func = None
+    padding = re.compile(r"^(int3|(data16 |cs )*\w*nop\w*)\b")
+    counts = {}
+    for name, ops in insns.items():
+        while ops and padding.match(ops[-1]):
+            ops.pop()
+        counts[name] = len(ops)
+    return counts
+
+
+def format_disasm(rows: Sequence[tuple[str, str, int | None, int | None]],
+                  stats: dict[str, int]) -> str:
+    out = ["instructions (objdump -d)", "function            base  patched  added"]
+    for func, _obj, base, patched in rows:
+        added = f"{patched - base:+d}" if base is not None and patched is not None else "-"
+        out.append(f"{func:<18}  {base if base is not None else '-':>4}  "
+                   f"{patched if patched is not None else '-':>7}  {added:>5}")
+    if stats:
+        out.append("stats-on path (patched kernel):")
+        out.extend(f"  {name}: {n}" for name, n in sorted(stats.items()))
+    else:
+        out.append("stats-on path: no xdp_stats_* function in the patched objects "
+                   "(inlined, or not built yet)")
+    return "\n".join(out)
