@@ -27,9 +27,10 @@ pytestmark = [
 BPF_DIR = Path(os.environ.get("XDPTOOL_CACHE", Path.home() / ".cache/xdptool")) / "bpf"
 
 
-def vm_run(*cmd: str) -> subprocess.CompletedProcess[str]:
+def vm_run(*cmd: str, keep: Path | None = None) -> subprocess.CompletedProcess[str]:
     subprocess.run([str(REPO / "kselftest/build-bpf"), str(BPF_DIR)], check=True)
-    res = subprocess.run([str(REPO / "scripts/vm-run"), "--tree", str(KTREE), "--", *cmd],
+    opts = ["--keep-log", str(keep)] if keep else []
+    res = subprocess.run([str(REPO / "scripts/vm-run"), "--tree", str(KTREE), *opts, "--", *cmd],
                          capture_output=True, text=True, cwd=REPO, check=False,
                          env={**os.environ, "XDPTOOL_BPF_DIR": str(BPF_DIR)})
     print(res.stdout[-20000:], res.stderr[-5000:], sep="\n")
@@ -43,8 +44,13 @@ def test_kselftests_pass_on_patched_kernel() -> None:
     assert " passed" in summary and "failed" not in summary and "skipped" not in summary
 
 
-def test_guest_exit_status_is_returned() -> None:
-    assert vm_run("sh", "-c", "exit 7").returncode == 7
+def test_guest_exit_status_is_returned(tmp_path: Path) -> None:
+    assert vm_run("sh", "-c", "exit 7", keep=tmp_path).returncode == 7
+    assert (tmp_path / "rc").read_text() == "7\n"
+    # The test kernel has kmemleak (kselftest/config): the guest scanned
+    # once the command was done, and a plain boot leaks nothing.
+    assert (tmp_path / "kmemleak").read_text() == ""
+    assert "Linux version" in (tmp_path / "dmesg").read_text()
 
 
 def test_failing_guest_test_fails_the_run() -> None:
