@@ -156,12 +156,12 @@ def paired_ratio(boots: Sequence[Boot], workload: str, num: str, den: str) -> fl
     return statistics.median(ratios) if ratios else None
 
 
-def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[str, int]
-                  ) -> str:
+def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[str, int],
+                  unit: str = "ns") -> str:
     out: list[str] = []
     for workload in workloads:
         out.append(f"XDP_DROP, {WORKLOADS[workload]}; {frames[workload]} frames per sample")
-        head = ("variant", "n", "median ns/frame", "q1", "q3")
+        head = ("variant", "n", f"median {unit}/frame", "q1", "q3")
         rows = [head]
         for variant, label in VARIANTS.items():
             ns = [s.ns for b in boots for s in b.samples

@@ -221,6 +221,8 @@ def test_report_without_base_has_no_base_ratios() -> None:
     text = report.format_report(boots()[1:3], ["run"], {"run": 10})
     assert "vs base" not in text
     assert "on vs off" in text
+    text = report.format_report(boots(), ["run"], {"run": 10}, "instructions")
+    assert text.splitlines()[1].split()[:4] == ["variant", "n", "median", "instructions/frame"]
 
 
 def test_disasm_format() -> None:
@@ -268,6 +270,9 @@ def test_dry_run_alternates_kernels(tmp_path: Path) -> None:
     assert f"--kernel {tmp_path / 'k'}/patched/bzImage --" in lines[1]
     assert ("scripts/bench-xdp-stats --guest patched --samples 3 --runs 3000 --frames 200000 "
             "--workloads veth --obj ") in lines[1]
+    assert all(" --icount 0 " in line for line in lines)  # the default clock
+    res = run("--dry-run", "--clock", "host", "--rounds", "1")
+    assert res.returncode == 0 and "--icount" not in res.stdout
 
 
 def test_missing_kernels_are_one_line(tmp_path: Path) -> None:
