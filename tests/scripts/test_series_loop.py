@@ -140,3 +140,15 @@ def test_help_for_every_script() -> None:
         res = subprocess.run([SCRIPTS / name, "--help"], text=True, capture_output=True)
         assert res.returncode == 0, name
         assert res.stdout.startswith(f"Usage: {name} "), name
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--icount", "x"], "vm-run: error: --icount needs a number, not 'x'"),
+    (["--icount", "0", "--kvm"], "vm-run: error: --icount needs TCG, not --kvm"),
+    (["--config", "/nonexistent"], "kernel-build: error: no such fragment: /nonexistent"),
+])
+def test_bad_options_are_one_line_errors(args: list[str], error: str) -> None:
+    script, rest = ("kernel-build", []) if args[0] == "--config" else ("vm-run", ["--", "true"])
+    res = subprocess.run([SCRIPTS / script, *args, *rest], text=True, capture_output=True)
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines()[-1] == error
