@@ -280,3 +280,10 @@ def test_missing_kernels_are_one_line(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert res.stderr.strip() == (f"bench-xdp-stats: error: no base kernel in {tmp_path}: "
                                   "run with --build")
+
+
+def test_build_without_a_work_tree_is_one_line(tmp_path: Path) -> None:
+    res = run("--build", "--tree", str(tmp_path), "--kernels", str(tmp_path / "k"))
+    assert res.returncode == 1
+    assert res.stderr.strip() == (f"bench-xdp-stats: error: no kernel work tree at {tmp_path}: "
+                                  "run scripts/kernel-tree first")
