@@ -6,6 +6,7 @@ import contextlib
 import copy
 import ctypes
 import errno
+import functools
 import importlib.util
 import io
 import json
@@ -382,14 +383,21 @@ class Ethnl:
         return self.stats(dev)
 
 
-def ynl_cli(ns: str | None, *args: str) -> tuple[int, str]:
-    """The kernel's YNL CLI (tools/net/ynl/cli.py) on the ethtool spec, run
-    in-process in ns: (exit status, what it printed)."""
+@functools.cache
+def _ynl_cli_module() -> Any:
+    """tools/net/ynl/cli.py as a module, loaded once."""
     _ynl_lib()
     spec = importlib.util.spec_from_file_location("ynl_cli", ktree() / "tools/net/ynl/cli.py")
     assert spec and spec.loader
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
+    return cli
+
+
+def ynl_cli(ns: str | None, *args: str) -> tuple[int, str]:
+    """The kernel's YNL CLI (tools/net/ynl/cli.py) on the ethtool spec, run
+    in-process in ns: (exit status, what it printed)."""
+    cli = _ynl_cli_module()
     argv = ["cli.py", "--spec", str(ethtool_spec()), "--no-schema", *args]
 
     def run() -> tuple[int, str]:
@@ -496,7 +504,6 @@ def ynl_public() -> Iterator[Path]:
     read (the kernel tree lives under /root): DIR with lib/, ethtool.yaml."""
     src = ktree() / "tools/net/ynl"
     root = Path(tempfile.mkdtemp(prefix="xdpvm-ynl-"))
-    shutil.copy(src / "cli.py", root / "cli.py")
     shutil.copytree(src / "lib", root / "lib", ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ethtool_spec(), root / "ethtool.yaml")
     for path in [root, *root.rglob("*")]:
