@@ -8,6 +8,14 @@ XDPTOOL_CACHE=${XDPTOOL_CACHE:-$HOME/.cache/xdptool}
 XDPTOOL_PATCHES=${XDPTOOL_PATCHES:-$XDPTOOL_REPO/patches}
 XDPTOOL_KTREE=${XDPTOOL_KTREE:-$XDPTOOL_CACHE/linux}
 export CCACHE_DIR=${CCACHE_DIR:-$XDPTOOL_CACHE/ccache}
+# The Python environment scripts/install-deps makes (Debian's Python is
+# externally managed): first on PATH for every script and what it runs.
+XDPTOOL_VENV=${XDPTOOL_VENV:-$XDPTOOL_CACHE/venv}
+[ ! -x "$XDPTOOL_VENV/bin/python3" ] || case ":$PATH:" in
+*":$XDPTOOL_VENV/bin:"*) ;;
+*) export PATH="$XDPTOOL_VENV/bin:$PATH" ;;
+esac
+APT_PACKAGES_FILE=$XDPTOOL_REPO/scripts/deps/apt-packages
 
 # The one identity the series is authored and committed under.
 XDPTOOL_IDENT_NAME="xdptool developers"
@@ -60,4 +68,9 @@ series_hash() {
 series_patches() {
 	find "$XDPTOOL_PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 		! -name '0000-cover-letter.patch' | sort
+}
+
+# The Debian packages scripts/install-deps installs, one per line.
+apt_packages() {
+	sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$APT_PACKAGES_FILE"
 }
