@@ -55,7 +55,7 @@ parse_tree_opt() {
 }
 
 require_ktree() {
-	[ -d "$XDPTOOL_KTREE/.git" ] ||
+	[ -e "$XDPTOOL_KTREE/.git" ] ||
 		die "no kernel work tree at $XDPTOOL_KTREE: run scripts/kernel-tree first"
 }
 

@@ -21,6 +21,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Under XDPTOOL_SKIP_FAILS=1 (scripts/test-all) a skip is a failure:
+    there, everything a test needs is installed, so a skip hides a gap."""
+    report: pytest.TestReport = yield
+    strict = os.environ.get("XDPTOOL_SKIP_FAILS") == "1"
+    if strict and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under XDPTOOL_SKIP_FAILS=1: {reason}"
+    return report
+
+
 @dataclass
 class FakeHost:
     """What the data sources answer; tests edit it before running the code."""

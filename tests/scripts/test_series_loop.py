@@ -8,6 +8,7 @@ not apply is named with its failing hunk.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -136,7 +137,8 @@ def test_patch_that_does_not_apply_is_named(loop: dict) -> None:
 
 
 def test_help_for_every_script() -> None:
-    for name in ["kernel-tree", "kernel-build", "vm-run", "series-export", "series-check"]:
+    for name in ["kernel-tree", "kernel-build", "vm-run", "series-export", "series-check",
+                 "series-build", "clean-root-check", "install-deps", "test-all"]:
         res = subprocess.run([SCRIPTS / name, "--help"], text=True, capture_output=True)
         assert res.returncode == 0, name
         assert res.stdout.startswith(f"Usage: {name} "), name
@@ -152,3 +154,87 @@ def test_bad_options_are_one_line_errors(args: list[str], error: str) -> None:
     res = subprocess.run([SCRIPTS / script, *args, *rest], text=True, capture_output=True)
     assert res.returncode == 1
     assert res.stderr.strip().splitlines()[-1] == error
+
+
+# Stands in for scripts/kernel-build in a tiny tree: "builds" net.c, which
+# fails on a line "error", warns on a line "warn", and counts its runs.
+FAKE_BUILD = """#!/bin/sh
+tree=$2
+echo run >>"$XDPTOOL_TEST_BUILDS"
+if grep -qx error "$tree/net.c"; then echo "net.c:1: error: broken" >&2; exit 1; fi
+if grep -qx warn "$tree/net.c"; then echo "net.c:2: warning: odd" >&2; fi
+exit 0
+"""
+
+
+def commit_lines(tree: Path, lines: list[str]) -> None:
+    for line in lines:
+        (tree / "net.c").write_text((tree / "net.c").read_text() + line + "\n")
+        git(tree, "commit", "-q", "-am", f"net: add {line}")
+
+
+def series_build(loop: dict, *args: str) -> subprocess.CompletedProcess[str]:
+    fake = loop["tree"].parent / "fake-build"
+    fake.write_text(FAKE_BUILD)
+    fake.chmod(0o755)
+    env = dict(loop["env"], XDPTOOL_KERNEL_BUILD=str(fake),
+               XDPTOOL_TEST_BUILDS=str(loop["tree"].parent / "builds"))
+    return run(SCRIPTS / "series-build", "-j", "1", *args, env=env, check=False)
+
+
+def builds(loop: dict) -> int:
+    counter = loop["tree"].parent / "builds"
+    return len(counter.read_text().splitlines()) if counter.exists() else 0
+
+
+def test_series_build_remembers_verified_commits(loop: dict) -> None:
+    tree = loop["tree"]
+    run(*tree_args(loop), env=loop["env"])
+    commit_lines(tree, ["int d;", "int e;"])
+    res = series_build(loop)
+    assert res.returncode == 0, res.stderr
+    assert "building 2 of 2 commits" in res.stderr
+    assert [re.sub(r"^ok   [0-9a-f]+ (.*) \(\d+s\)$", r"\1", line)
+            for line in res.stdout.splitlines()] == ["net: add int d;", "net: add int e;"]
+    assert builds(loop) == 2
+    # The main tree stays on the series branch, at its head.
+    assert git(tree, "symbolic-ref", "--short", "HEAD").strip() == "xdptool"
+
+    # Unchanged series: nothing is built again.
+    res = series_build(loop)
+    assert res.returncode == 0
+    assert "all 2 commits already verified" in res.stderr
+    assert builds(loop) == 2
+    # A new patch on top: only it is built.
+    commit_lines(tree, ["int f;"])
+    listing = series_build(loop, "--list").stdout.splitlines()
+    assert [line[:9].strip() for line in listing] == ["verified", "verified", "to build"]
+    assert "building 1 of 3 commits" in series_build(loop).stderr
+    assert builds(loop) == 3
+    # --force builds them all.
+    assert series_build(loop, "--force").returncode == 0
+    assert builds(loop) == 6
+
+
+def test_series_build_names_the_broken_and_the_warning_patch(loop: dict) -> None:
+    tree = loop["tree"]
+    run(*tree_args(loop), env=loop["env"])
+    # The second patch fixes the build, the third the warning the second
+    # added: the head builds cleanly, only per-patch builds find them.
+    commit_lines(tree, ["error"])
+    for text, subject in [("warn\n", "net: warn"), ("int a;\n", "net: fix")]:
+        (tree / "net.c").write_text(text)
+        git(tree, "commit", "-q", "-am", subject)
+    res = series_build(loop)
+    assert res.returncode == 1
+    fails = [line for line in res.stdout.splitlines() if line.startswith("FAIL")]
+    assert fails[0].startswith("FAIL does not build: ") and fails[0].endswith(" net: add error")
+    assert fails[1].startswith("FAIL new warning in net.c: ") and fails[1].endswith(" net: warn")
+    assert len(fails) == 2
+    assert "net.c:1: error: broken" in res.stderr
+    assert "net.c:2: warning: odd" in res.stderr
+    assert res.stderr.strip().splitlines()[-1] == \
+        "series-build: error: some commits of the series do not build cleanly (see FAIL above)"
+    # Only the good commit is remembered.
+    assert [line[:9].strip() for line in series_build(loop, "--list").stdout.splitlines()] == \
+        ["to build", "to build", "verified"]

@@ -42,8 +42,9 @@ HEADERS = {
 # Packages that come in as dependencies of a listed one (build-essential
 # pulls gcc, make and binutils; perl needs perl-base; libbpf-dev needs
 # linux-libc-dev through libc6-dev).
-PULLED_IN = {"pahole": "dwarves", "gcc": "build-essential", "make": "build-essential", "binutils": "build-essential",
-             "perl-base": "perl", "linux-libc-dev": "build-essential"}
+PULLED_IN = {"pahole": "dwarves", "gcc": "build-essential", "make": "build-essential",
+             "binutils": "build-essential", "perl-base": "perl",
+             "linux-libc-dev": "build-essential"}
 
 
 def listed() -> set[str]:

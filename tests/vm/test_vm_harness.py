@@ -53,16 +53,18 @@ def test_guest_exit_status_is_returned(tmp_path: Path) -> None:
     assert "Linux version" in (tmp_path / "dmesg").read_text()
 
 
-def test_failing_guest_test_fails_the_run() -> None:
-    res = vm_run("python3", "-m", "pytest", "-p", "no:cacheprovider", "tests/vm/guest_breaks.py")
-    assert res.returncode == 1
+def test_failing_guest_test_and_kernel_warning_fail_the_run(tmp_path: Path) -> None:
+    # One boot for both (each costs a minute under TCG): a guest pytest
+    # that fails, then a WARNING from LKDTM (kselftest/config). The guest
+    # reports pytest's status, and vm-run names the warning it failed on.
+    res = vm_run("sh", "-c", "python3 -m pytest -p no:cacheprovider tests/vm/guest_breaks.py;"
+                 " echo $? > /tmp/pytest-rc;"
+                 " mount -t debugfs none /sys/kernel/debug 2>/dev/null;"
+                 " echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT;"
+                 " exit $(cat /tmp/pytest-rc)", keep=tmp_path)
     assert "1 failed" in res.stdout
-
-
-def test_guest_kernel_warning_fails_the_run() -> None:
-    # LKDTM (kselftest/config) makes the guest kernel WARN on request.
-    res = vm_run("sh", "-c", "mount -t debugfs none /sys/kernel/debug 2>/dev/null;"
-                 " echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT; exit 0")
+    assert (tmp_path / "rc").read_text() == "1\n"
     assert res.returncode == 1
     assert "the guest kernel reported a problem" in res.stderr
     assert "WARNING:" in res.stderr
+    assert "command exit status was 1" in res.stderr
