@@ -49,6 +49,7 @@ parse_tree_opt() {
 		--tree) [ $# -ge 2 ] || die "--tree needs a directory"
 			XDPTOOL_KTREE=$(realpath -m "$2"); shift 2 ;;
 		--tree=*) XDPTOOL_KTREE=$(realpath -m "${1#--tree=}"); shift ;;
+		--) REST+=("$@"); break ;; # the rest is a command's (vm-run)
 		*) REST+=("$1"); shift ;;
 		esac
 	done

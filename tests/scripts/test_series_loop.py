@@ -148,9 +148,13 @@ def test_help_for_every_script() -> None:
     (["--icount", "x"], "vm-run: error: --icount needs a number, not 'x'"),
     (["--icount", "0", "--kvm"], "vm-run: error: --icount needs TCG, not --kvm"),
     (["--config", "/nonexistent"], "kernel-build: error: no such fragment: /nonexistent"),
+    (["--cpu", "2"], "vm-run: error: unknown option: --cpu (the guest's command goes after --)"),
+    (["--timeout"], "vm-run: error: --timeout needs a value"),
 ])
 def test_bad_options_are_one_line_errors(args: list[str], error: str) -> None:
     script, rest = ("kernel-build", []) if args[0] == "--config" else ("vm-run", ["--", "true"])
+    if args == ["--timeout"]:
+        rest = []
     res = subprocess.run([SCRIPTS / script, *args, *rest], text=True, capture_output=True)
     assert res.returncode == 1
     assert res.stderr.strip().splitlines()[-1] == error
