@@ -219,6 +219,15 @@ def test_series_build_remembers_verified_commits(loop: dict) -> None:
     assert series_build(loop, "--force").returncode == 0
     assert builds(loop) == 6
 
+    # The kernel tree made again: the old worktree is replaced, not trusted.
+    shutil.rmtree(tree)
+    run(*tree_args(loop), env=loop["env"])
+    commit_lines(tree, ["int g;"])
+    res = series_build(loop)
+    assert res.returncode == 0, res.stderr
+    assert "linux-series-build is not a worktree of" in res.stderr
+    assert builds(loop) == 7
+
 
 def test_series_build_names_the_broken_and_the_warning_patch(loop: dict) -> None:
     tree = loop["tree"]
