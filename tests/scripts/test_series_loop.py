@@ -167,7 +167,10 @@ FAKE_BUILD = """#!/bin/sh
 tree=$2
 echo run >>"$XDPTOOL_TEST_BUILDS"
 if grep -qx error "$tree/net.c"; then echo "net.c:1: error: broken" >&2; exit 1; fi
-if grep -qx warn "$tree/net.c"; then echo "net.c:2: warning: odd" >&2; fi
+# A header's warning, once per object that includes it: a long log.
+if grep -qx warn "$tree/net.c"; then
+  for i in $(seq 5000); do echo "net.c:2: warning: odd (object $i)"; done >&2
+fi
 exit 0
 """
 
@@ -220,6 +223,22 @@ def test_series_build_remembers_verified_commits(loop: dict) -> None:
     assert series_build(loop, "--force").returncode == 0
     assert builds(loop) == 6
 
+    # Squashing the first two patches: same source as the old second
+    # commit, but it changes more files: built again.
+    git(tree, "reset", "-q", "--soft", "HEAD~3")
+    git(tree, "commit", "-q", "-m", "net: squashed")
+    assert "building 1 of 1 commits" in series_build(loop).stderr
+    assert builds(loop) == 7
+    # Not a worktree: refused, not removed.
+    (loop["tree"].parent / "data").mkdir()
+    res = series_build(loop, "--force", "--worktree", str(loop["tree"].parent / "data"))
+    assert res.returncode == 1
+    assert "exists and is not a git worktree" in res.stderr
+    assert (loop["tree"].parent / "data").is_dir()
+    res = series_build(loop, "--force", "--worktree", str(tree / "sub"))
+    assert res.stderr.strip() == \
+        "series-build: error: --worktree must be outside the kernel tree: its checkouts are forced"
+
     # The kernel tree made again: the old worktree is replaced, not trusted.
     shutil.rmtree(tree)
     run(*tree_args(loop), env=loop["env"])
@@ -227,7 +246,7 @@ def test_series_build_remembers_verified_commits(loop: dict) -> None:
     res = series_build(loop)
     assert res.returncode == 0, res.stderr
     assert "linux-series-build is not a worktree of" in res.stderr
-    assert builds(loop) == 7
+    assert builds(loop) == 8
 
 
 def test_series_build_names_the_broken_and_the_warning_patch(loop: dict) -> None:
@@ -246,7 +265,7 @@ def test_series_build_names_the_broken_and_the_warning_patch(loop: dict) -> None
     assert fails[1].startswith("FAIL new warning in net.c: ") and fails[1].endswith(" net: warn")
     assert len(fails) == 2
     assert "net.c:1: error: broken" in res.stderr
-    assert "net.c:2: warning: odd" in res.stderr
+    assert "net.c:2: warning: odd (object 5000)" in res.stderr
     assert res.stderr.strip().splitlines()[-1] == \
         "series-build: error: some commits of the series do not build cleanly (see FAIL above)"
     # Only the good commit is remembered.

@@ -25,7 +25,7 @@ APT_PACKAGES = REPO / "scripts" / "deps" / "apt-packages"
 TOOLS = {
     "ip": "iproute2", "tc": "iproute2", "ethtool": "ethtool", "sysctl": "procps",
     "setpriv": "util-linux", "mountpoint": "util-linux", "unshare": "util-linux",
-    "setsid": "util-linux",
+    "setsid": "util-linux", "flock": "util-linux",
     "clang": "clang", "llc": "llvm", "bpftool": "bpftool", "objdump": "binutils",
     "gcc": "gcc", "make": "make", "flex": "flex", "bison": "bison", "bc": "bc",
     "pahole": "pahole", "cpio": "cpio", "rsync": "rsync", "ccache": "ccache",
