@@ -11,10 +11,13 @@ export CCACHE_DIR=${CCACHE_DIR:-$XDPTOOL_CACHE/ccache}
 # The Python environment scripts/install-deps makes (Debian's Python is
 # externally managed): first on PATH for every script and what it runs.
 XDPTOOL_VENV=${XDPTOOL_VENV:-$XDPTOOL_CACHE/venv}
-[ ! -x "$XDPTOOL_VENV/bin/python3" ] || case ":$PATH:" in
-*":$XDPTOOL_VENV/bin:"*) ;;
-*) export PATH="$XDPTOOL_VENV/bin:$PATH" ;;
-esac
+use_venv() { # again after install-deps made it
+	[ ! -x "$XDPTOOL_VENV/bin/python3" ] || case ":$PATH:" in
+	*":$XDPTOOL_VENV/bin:"*) ;;
+	*) export PATH="$XDPTOOL_VENV/bin:$PATH" ;;
+	esac
+}
+use_venv
 APT_PACKAGES_FILE=$XDPTOOL_REPO/scripts/deps/apt-packages
 
 # The one identity the series is authored and committed under.
