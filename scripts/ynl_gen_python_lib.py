@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Generate typed Python bindings (on pyroute2) from YNL genetlink specs.
+"""Generate typed Python bindings from YNL genetlink specs.
 
 This is the library behind ``scripts/ynl-gen-python``; tests import it.
 
 A spec (the kernel's YNL format, ``Documentation/netlink/specs/*.yaml``) is
 validated against its JSON schema (``<schema-dir>/<protocol>.yaml``), then
 checked for what this generator supports, then rendered into one module:
-enums for ``enum``/``flags`` definitions, pyroute2 message classes with
+enums for ``enum``/``flags`` definitions, attribute-map message classes with
 numbered ``nla_map``\\ s, frozen dataclasses per attribute set, request
 builders per operation, and a family class (context manager) with one method
 per ``do``/``dump`` plus multicast notifications. The output depends only on
@@ -854,7 +854,7 @@ class Renderer:
         module_doc = self.f.doc or f"The {self.f.name} generic netlink family."
         module_doc += (
             f"\n\nTyped bindings for the ``{self.f.name}`` generic netlink family, on"
-            " pyroute2. Use :class:`" + self.f.ident + "` as a context manager."
+            " xdptool's netlink runtime. Use :class:`" + self.f.ident + "` as a context manager."
         )
         head = [
             f"# SPDX-License-Identifier: {self.f.license}",
@@ -952,10 +952,10 @@ class Renderer:
     def render_nla_class(self, s: AttrSet, nested: bool) -> list[str]:
         if nested:
             name, base = f"{s.ident}Nla", "runtime.NestedAttrs"
-            doc = f"pyroute2 nested attribute class for attribute set ``{s.name}``."
+            doc = f"Attribute map (nested) of attribute set ``{s.name}``."
         else:
             name, base = f"{s.ident}Msg", "runtime.GenlMessage"
-            doc = f"pyroute2 message class (genlmsg) for attribute set ``{s.name}``."
+            doc = f"Attribute map (genl message) of attribute set ``{s.name}``."
         out = [f"class {name}({base}):", *docstring(doc, "    "), "", "    __slots__ = ()"]
         nests = sorted({a.nested for a in s.attrs if a.nested is not None})
         for nest in nests:
@@ -1022,7 +1022,7 @@ class Renderer:
             "",
             "    @classmethod",
             f"    def from_nla(cls, msg: runtime.Attrs) -> {s.ident}:",
-            '        """Decode from a pyroute2 message or nested attribute of this set."""',
+            '        """Decode from a decoded message or nested attribute of this set."""',
         ]
         if not s.fields:
             out.append("        return cls()")
@@ -1043,7 +1043,7 @@ class Renderer:
         out += [
             "",
             "    def to_attrs(self) -> runtime.AttrList:",
-            '        """The attributes as pyroute2 (name, value) pairs, None values left out."""',
+            '        """The attributes as (NAME, value) pairs to encode; None values left out."""',
             "        attrs: runtime.AttrList = []",
         ]
         for attr in s.fields:
@@ -1401,7 +1401,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="ynl-gen-python",
         description=(
-            "Generate typed Python bindings (pyroute2 message classes, enums,"
+            "Generate typed Python bindings (attribute maps, enums,"
             " dataclasses, a family class) from YNL genetlink specs. Each"
             " <spec-dir>/*.yaml is validated against <schema-dir>/<protocol>.yaml"
             " and becomes <out-dir>/<family>.py."

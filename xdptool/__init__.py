@@ -1,10 +1,7 @@
 """xdptool: inspect and control XDP on Linux network devices."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("xdptool")
-except PackageNotFoundError:  # running from a source tree without `pip install`
-    __version__ = "0.0.0+unknown"
+# Read by pyproject.toml (setuptools' attr:) so `xdptool --version` needs no
+# importlib.metadata at run time.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

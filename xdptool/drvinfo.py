@@ -13,6 +13,8 @@ import fcntl
 import socket
 import struct
 
+from xdptool import names
+
 _SIOCETHTOOL = 0x8946
 _ETHTOOL_GDRVINFO = 0x00000003
 _IFNAMSIZ = 16
@@ -28,7 +30,7 @@ def driver_name(ifname: str) -> str | None:
     # struct ifreq: ifr_name[IFNAMSIZ] then a union whose ifr_data points at buf.
     # ctypes pins the buffer and gives its address for the kernel to fill in.
     cbuf = (ctypes.c_char * len(buf)).from_buffer(buf)
-    ifreq = struct.pack(f"{_IFNAMSIZ}sP", ifname.encode(), ctypes.addressof(cbuf))
+    ifreq = struct.pack(f"{_IFNAMSIZ}sP", names.to_kernel(ifname), ctypes.addressof(cbuf))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         try:
             fcntl.ioctl(sock.fileno(), _SIOCETHTOOL, ifreq)

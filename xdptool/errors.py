@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xdptool.names import quoted
+
 
 class XdptoolError(Exception):
     """An error the user can act on; str(err) is the whole message (no prefix)."""
@@ -9,7 +11,7 @@ class XdptoolError(Exception):
 
 class NoSuchDeviceError(XdptoolError):
     def __init__(self, ifname: str) -> None:
-        super().__init__(f"no such device: {ifname}")
+        super().__init__(f"no such device: {quoted(ifname)}")
         self.ifname = ifname
 
 

@@ -124,7 +124,7 @@ def test_without_cap_net_admin_reads_but_cannot_switch(setup: Setup) -> None:
 def test_unknown_device(setup: Setup) -> None:
     res = setup.xdptool("stats", "nosuch0")
     assert res.returncode == 1
-    assert res.stderr == "xdptool: no such device: nosuch0\n"
+    assert res.stderr == 'xdptool: no such device: "nosuch0"\n'
 
 
 def test_watch_json_lines(setup: Setup) -> None:

@@ -235,7 +235,7 @@ def test_prog_name_null_without_cap_sys_admin(netns: Netns) -> None:
 def test_unknown_device(netns: Netns) -> None:
     res = netns.xdptool("features", "nosuch0")
     assert res.returncode == 1
-    assert res.stderr == "xdptool: no such device: nosuch0\n"
+    assert res.stderr == 'xdptool: no such device: "nosuch0"\n'
     assert res.stdout == ""
 
 

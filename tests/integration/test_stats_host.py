@@ -70,7 +70,7 @@ def test_unpatched_kernel_says_so(netns: str, args: tuple[str, ...]) -> None:
 
 def test_unknown_device_comes_first(netns: str) -> None:
     result = xdptool(netns, "stats", "nosuch0")
-    assert (result.returncode, result.stderr) == (1, "xdptool: no such device: nosuch0\n")
+    assert (result.returncode, result.stderr) == (1, 'xdptool: no such device: "nosuch0"\n')
 
 
 def test_kernel_ops_from_getfamily() -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from pyroute2.netlink.exceptions import NetlinkError
 from typer.testing import CliRunner
 
 from xdptool import __version__, cli, netdev_source, netns
-from xdptool.errors import PermissionDeniedError
-from xdptool.features import NO_FAMILY_NOTE
+from xdptool.commands import features
+from xdptool.commands.features import NO_FAMILY_NOTE
+from xdptool.errors import PermissionDeniedError, XdptoolError
 
 if TYPE_CHECKING:
     from click.testing import Result
@@ -88,12 +89,12 @@ def test_unknown_family_text_and_json(no_family_host: FakeHost) -> None:
 
 
 def test_unknown_device(fake_host: FakeHost) -> None:
-    assert_one_line_error(run("features", "foo0"), "no such device: foo0")
-    assert_one_line_error(run("features", "--json", "lo", "foo0"), "no such device: foo0")
+    assert_one_line_error(run("features", "foo0"), 'no such device: "foo0"')
+    assert_one_line_error(run("features", "--json", "lo", "foo0"), 'no such device: "foo0"')
 
 
 @pytest.mark.parametrize("error", [
-    NetlinkError(errno.EPERM),
+    OSError(errno.EPERM, "Operation not permitted"),
     PermissionError(errno.EACCES, "Permission denied"),
 ])
 def test_permission_denied(fake_host: FakeHost, error: BaseException) -> None:
@@ -102,8 +103,8 @@ def test_permission_denied(fake_host: FakeHost, error: BaseException) -> None:
 
 
 def test_other_netlink_error(fake_host: FakeHost) -> None:
-    fake_host.links_error = NetlinkError(errno.EOPNOTSUPP)
-    assert_one_line_error(run("features"), "netlink error: Operation not supported")
+    fake_host.links_error = XdptoolError("rtnetlink: Operation not supported")
+    assert_one_line_error(run("features"), "rtnetlink: Operation not supported")
 
 
 def test_other_os_error(fake_host: FakeHost) -> None:
@@ -115,40 +116,39 @@ def test_netns_missing(fake_host: FakeHost, tmp_path: Path,
                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(netns, "NETNS_RUN_DIR", str(tmp_path))
     assert_one_line_error(run("--netns", "nope", "features"),
-                          "no such network namespace: nope (see `ip netns list`)")
+                          'no such network namespace: "nope" (see `ip netns list`)')
 
 
 def test_netns_invalid_name(fake_host: FakeHost) -> None:
     assert_one_line_error(run("-n", "../x", "features"),
-                          "invalid network namespace name: '../x'")
+                          'invalid network namespace name: "../x"')
 
 
 @pytest.mark.parametrize(("err", "message"), [
     (errno.EPERM, "permission denied: entering a network namespace needs CAP_SYS_ADMIN"),
-    (errno.EINVAL, "this kernel cannot switch network namespaces: "
-                   "boot one built with CONFIG_NET_NS=y"),
+    (errno.EINVAL, '"{dir}/ns1" is not a network namespace '
+                   '(a stale entry? `ip netns delete "ns1"` removes it)'),
 ])
 def test_netns_setns_fails(fake_host: FakeHost, tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch, err: int, message: str) -> None:
     (tmp_path / "ns1").touch()
     monkeypatch.setattr(netns, "NETNS_RUN_DIR", str(tmp_path))
 
-    def setns(name: str, flags: int) -> None:
+    def setns(fd: int) -> None:
         raise OSError(err, "setns")
 
-    monkeypatch.setattr(netns.pr_netns, "setns", setns)
-    assert_one_line_error(run("--netns", "ns1", "features"), message)
+    monkeypatch.setattr(netns, "_setns", setns)
+    assert_one_line_error(run("--netns", "ns1", "features"), message.format(dir=tmp_path))
 
 
 def test_netns_enters_before_reading(fake_host: FakeHost, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "ns1").touch()
+    (tmp_path / "ns1").write_text("the namespace")
     monkeypatch.setattr(netns, "NETNS_RUN_DIR", str(tmp_path))
-    entered: list[tuple[str, int]] = []
-    monkeypatch.setattr(netns.pr_netns, "setns",
-                        lambda name, flags: entered.append((name, flags)))
+    entered: list[str] = []
+    monkeypatch.setattr(netns, "_setns", lambda fd: entered.append(os.read(fd, 100).decode()))
     assert run("-n", "ns1", "features", "lo").exit_code == 0
-    assert entered == [("ns1", 0)]  # flags=0: never creates a namespace
+    assert entered == ["the namespace"]  # setns on /run/netns/NAME, opened, never created
 
 
 def test_usage_error_exit_2(fake_host: FakeHost) -> None:
@@ -164,19 +164,23 @@ def test_main_prints_one_line(fake_host: FakeHost, monkeypatch: pytest.MonkeyPat
     with pytest.raises(SystemExit) as exc:
         cli.main()
     assert exc.value.code == 1
-    assert capsys.readouterr().err == "xdptool: no such device: foo0\n"
+    assert capsys.readouterr().err == 'xdptool: no such device: "foo0"\n'
 
 
-def test_main_safety_net(monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str]) -> None:
-    def broken_app(**kwargs: object) -> None:
-        raise NetlinkError(errno.EPERM)
+def test_bug_is_one_line_unless_debugging(fake_host: FakeHost,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def collect(names: object) -> None:
+        raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "app", broken_app)
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    assert exc.value.code == 1
-    assert capsys.readouterr().err == "xdptool: permission denied: needs CAP_NET_ADMIN\n"
+    monkeypatch.setattr(features, "collect", collect)
+    monkeypatch.delenv("XDPTOOL_DEBUG", raising=False)
+    result = run("features")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("xdptool: internal error: RuntimeError: boom\\x0asecond line "
+                             "(XDPTOOL_DEBUG=1 shows the traceback)\n")
+    monkeypatch.setenv("XDPTOOL_DEBUG", "1")
+    result = run("features")
+    assert isinstance(result.exception, RuntimeError)  # the traceback, for a bug report
 
 
 def test_netdev_family_permission_error(fake_host: FakeHost,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import struct
 from typing import TYPE_CHECKING
 
 import pytest
 
+from xdptool.commands.features import NO_FAMILY_NOTE, AttachedProg, DeviceReport, collect
 from xdptool.errors import NoSuchDeviceError
-from xdptool.features import NO_FAMILY_NOTE, AttachedProg, DeviceReport, collect
-from xdptool.links import Attachment, parse_xdp
+from xdptool.links import Attachment, Link, link_from_message, parse_xdp
 
 if TYPE_CHECKING:
     from tests.conftest import FakeHost
@@ -101,7 +103,7 @@ def test_device_missing_from_family_dump_is_unknown(fake_host: FakeHost) -> None
 
 
 def test_unknown_device(fake_host: FakeHost) -> None:
-    with pytest.raises(NoSuchDeviceError, match=r"^no such device: foo0$"):
+    with pytest.raises(NoSuchDeviceError, match=r'^no such device: "foo0"$'):
         collect(["lo", "foo0"])
 
 
@@ -121,33 +123,53 @@ def test_notes(fake_host: FakeHost) -> None:
     }
 
 
-class FakeNla:
-    """Stands in for pyroute2's decoded IFLA_XDP nest."""
+def nlattr(kind: int, payload: bytes) -> bytes:
+    return struct.pack("=HH", 4 + len(payload), kind) + payload + bytes(-len(payload) % 4)
 
-    def __init__(self, **attrs: object) -> None:
-        self.attrs = attrs
 
-    def get_attr(self, name: str) -> object:
-        return self.attrs.get(name)
+def newlink(ifindex: int, name: bytes, **xdp: int) -> bytes:
+    """An RTM_NEWLINK message as the kernel sends it: ifinfomsg, IFLA_IFNAME,
+    IFLA_XDP with the given IFLA_XDP_* attributes (u8 ATTACHED, u32 ids)."""
+    numbers = {"ATTACHED": 2, "PROG_ID": 4, "DRV_PROG_ID": 5, "SKB_PROG_ID": 6,
+               "HW_PROG_ID": 7}
+    nest = b"".join(
+        nlattr(numbers[key], struct.pack("=B" if key == "ATTACHED" else "=I", value))
+        for key, value in xdp.items())
+    body = (struct.pack("=BxHiII", 0, 1, ifindex, 0, 0) + nlattr(3, name + b"\0")
+            + nlattr(43 | 0x8000, nest))
+    return struct.pack("=IHHII", 16 + len(body), 16, 2, 1, 0) + body
 
 
 def test_parse_xdp_none() -> None:
-    assert parse_xdp(None) == []
-    assert parse_xdp(FakeNla(IFLA_XDP_ATTACHED=None)) == []
+    assert parse_xdp({}) == []
+    link = link_from_message(newlink(4, b"eth0", ATTACHED=0))
+    assert link == Link(4, "eth0", [])
 
 
 def test_parse_xdp_per_mode_ids() -> None:
-    nla = FakeNla(IFLA_XDP_ATTACHED="xdpmulti", IFLA_XDP_DRV_PROG_ID=5,
-                  IFLA_XDP_HW_PROG_ID=6)
-    assert parse_xdp(nla) == [Attachment("native", 5), Attachment("offload", 6)]
+    link = link_from_message(newlink(5, b"nfp0", ATTACHED=4, DRV_PROG_ID=5, HW_PROG_ID=6))
+    assert link is not None
+    assert link.attached == [Attachment("native", 5), Attachment("offload", 6)]
 
 
 def test_parse_xdp_generic() -> None:
-    nla = FakeNla(IFLA_XDP_ATTACHED="xdpgeneric", IFLA_XDP_PROG_ID=7,
-                  IFLA_XDP_SKB_PROG_ID=7)
-    assert parse_xdp(nla) == [Attachment("generic", 7)]
+    link = link_from_message(newlink(6, b"g0", ATTACHED=2, PROG_ID=7, SKB_PROG_ID=7))
+    assert link is not None and link.attached == [Attachment("generic", 7)]
 
 
 def test_parse_xdp_old_kernel_single_mode() -> None:
-    nla = FakeNla(IFLA_XDP_ATTACHED="xdp", IFLA_XDP_PROG_ID=3)
-    assert parse_xdp(nla) == [Attachment("native", 3)]
+    link = link_from_message(newlink(7, b"old0", ATTACHED=1, PROG_ID=3))
+    assert link is not None and link.attached == [Attachment("native", 3)]
+
+
+def test_link_name_not_utf8_round_trips() -> None:
+    link = link_from_message(newlink(8, b"x\xff\n"))
+    assert link is not None
+    assert link.ifname == "x\udcff\n"  # what sys.argv holds for the same bytes
+    assert os.fsencode(link.ifname) == b"x\xff\n"
+
+
+def test_not_a_newlink_message() -> None:
+    raw = newlink(9, b"a")
+    assert link_from_message(raw[:4] + struct.pack("=H", 17) + raw[6:]) is None
+    assert link_from_message(raw[:20]) is None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+import pytest
 
-from xdptool import render
-from xdptool.features import NO_FAMILY_NOTE, DeviceReport, collect
+from xdptool.commands import features as render
+from xdptool.commands.features import NO_FAMILY_NOTE, DeviceReport, collect
 
 if TYPE_CHECKING:
     from tests.conftest import FakeHost
@@ -80,13 +79,11 @@ def test_text_blocks_separated_by_blank_line(fake_host: FakeHost) -> None:
     assert out.endswith("\n")
     blocks = out.rstrip("\n").split("\n\n")
     assert [b.splitlines()[0] for b in blocks] == ["Features for veth1:", "Features for lo:"]
-    assert "driver:                unknown" in blocks[1].splitlines()
+    assert "driver:                -" in blocks[1].splitlines()
 
 
-def _table(reports: Sequence[DeviceReport], width: int = 200) -> list[str]:
-    buf = io.StringIO()
-    render.print_table(reports, Console(file=buf, width=width, color_system=None))
-    return buf.getvalue().splitlines()
+def _table(reports: Sequence[DeviceReport], width: int | None = 200) -> list[str]:
+    return render.table_text(reports, width).splitlines()
 
 
 def test_table_rows(fake_host: FakeHost) -> None:
@@ -175,3 +172,40 @@ def test_json_field_order_is_stable(fake_host: FakeHost) -> None:
         "xsk_tx_timestamp", "xsk_tx_checksum", "xdp_zc_max_segs", "xdp_features",
         "xdp_rx_metadata_features", "xsk_features", "attached",
     ]
+
+
+@pytest.mark.parametrize("width", [40, 80, 200, None])
+def test_table_never_cuts_a_cell(fake_host: FakeHost, width: int | None) -> None:
+    """At any width every cell is printed whole; narrow terminals get the
+    columns folded into stacked tables that repeat the interface column."""
+    reports = collect()
+    lines = _table(reports, width)
+    text = "\n".join(lines)
+    for cell in ("virtio_net", "generic only", "Redirect target",
+                 "native xdp_lb (10), offload xdp_lb_hw (11)"):
+        assert cell in text
+    if width is not None:
+        # only a single cell wider than the terminal may make a line longer
+        widest_cell = len("native xdp_lb (10), offload xdp_lb_hw (11)") + len("Interface  ")
+        assert all(len(line) <= max(width, widest_cell) for line in lines)
+    parts = text.split("\n\n")
+    assert len(parts) == (1 if width in (200, None) else len(parts))
+    for part in parts:
+        rows = part.splitlines()
+        assert rows[0].startswith("Interface")
+        assert [row.split()[0] for row in rows[1:]] == ["lo", "veth0", "veth1", "eth0", "nfp0"]
+
+
+def test_table_fold_at_40_columns(fake_host: FakeHost) -> None:
+    lines = _table(collect(), 40)
+    assert lines[:6] == [
+        "Interface  Index  Driver",
+        "lo             1  -",
+        "veth0          2  veth",
+        "veth1          3  veth",
+        "eth0           4  virtio_net",
+        "nfp0           5  nfp",
+    ]
+    assert lines[6] == ""
+    assert lines[7] == "Interface  XDP           Redirect target"
+    assert lines[-1] == "nfp0       native xdp_lb (10), offload xdp_lb_hw (11)"

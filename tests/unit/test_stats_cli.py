@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from typer.testing import CliRunner
 
-from xdptool import cli, stats, stats_source
+from xdptool import cli
+from xdptool.commands import stats
+from xdptool.commands import stats as stats_source
 from xdptool.errors import NoSuchDeviceError
 from xdptool.ynl.generated.ethtool import Header, XdpStats, XdpStatsCnt
 from xdptool.ynl.runtime import FamilyNotFoundError, YnlError
@@ -355,18 +357,18 @@ def test_permission_denied(kernel: FakeKernel, cmd: str, verb: str, code: int) -
 @pytest.mark.parametrize("argv", [("stats", "nosuch0"), ("stats", "enable", "nosuch0"),
                                   ("stats", "--watch", "nosuch0")])
 def test_unknown_device(kernel: FakeKernel, argv: tuple[str, ...]) -> None:
-    assert_error(run(*argv), "no such device: nosuch0")
+    assert_error(run(*argv), 'no such device: "nosuch0"')
     assert kernel.calls == []
 
 
 def test_unknown_device_even_without_series(kernel: FakeKernel) -> None:
     kernel.series = False
-    assert_error(run("stats", "nosuch0"), "no such device: nosuch0")
+    assert_error(run("stats", "nosuch0"), 'no such device: "nosuch0"')
 
 
 def test_device_gone_between_lookup_and_request(kernel: FakeKernel) -> None:
     kernel.get_error = YnlError(errno.ENODEV, extack="no device matches name")
-    assert_error(run("stats", "veth0"), "no such device: veth0")
+    assert_error(run("stats", "veth0"), 'no such device: "veth0"')
 
 
 def test_other_errors_show_extack(kernel: FakeKernel) -> None:

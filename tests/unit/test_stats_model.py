@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from xdptool import stats, stats_source
-from xdptool.stats import COUNTERS, DeviceStats, QueueStats, counts, rate_sample, rates
+from xdptool.commands import stats
+from xdptool.commands import stats as stats_source
+from xdptool.commands.stats import COUNTERS, DeviceStats, QueueStats, counts, rate_sample, rates
 from xdptool.ynl.generated.ethtool import Header, XdpStats, XdpStatsCnt
 
 

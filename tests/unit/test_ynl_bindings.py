@@ -90,7 +90,24 @@ def test_nla_map_uses_upstream_attribute_numbers() -> None:
     assert netdev.OPS["dev-get"] == (1, 1)
     assert netdev.OPS["dev-change-ntf"] == (4, 4)
     assert netdev.MCAST_GROUPS == ("mgmt",)
-    assert issubclass(netdev.DevMsg, __import__("pyroute2").netlink.genlmsg)
+    assert issubclass(netdev.DevMsg, rt.GenlMessage)
+
+
+def test_codec_agrees_with_pyroute2() -> None:
+    """pyroute2 (an independent netlink codec) reads what the runtime writes."""
+    from pyroute2.netlink import genlmsg  # type: ignore[import-untyped]
+
+    class PyrouteDev(genlmsg):  # type: ignore[misc]
+        nla_map = netdev.DevMsg.nla_map
+
+    dev = Dev(ifindex=7, xdp_features=XdpAct.BASIC | XdpAct.NDO_XMIT, xdp_zc_max_segs=3)
+    raw = rt.encode_message(rt.new_request(netdev.DevMsg, 1, dev.to_attrs()), msg_type=FAMILY_ID)
+    theirs = PyrouteDev(raw)
+    theirs.decode()
+    assert theirs["cmd"] == 1
+    assert [(name, value) for name, value in theirs["attrs"]] == [
+        ("NETDEV_A_DEV_IFINDEX", 7), ("NETDEV_A_DEV_XDP_FEATURES", 5),
+        ("NETDEV_A_DEV_XDP_ZC_MAX_SEGS", 3)]
 
 
 def test_dev_dataclass_shape() -> None:

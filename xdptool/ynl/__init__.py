@@ -4,7 +4,7 @@
   ``scripts/ynl-gen-python`` (never edited by hand); e.g.
   ``from xdptool.ynl.generated.netdev import Netdev``.
 * :mod:`xdptool.ynl.runtime` is the small hand-written part they share: the
-  pyroute2 transport, enum/flag base classes and the error types, re-exported
+  netlink transport and codec, enum/flag base classes and the error types, re-exported
   here.
 
 Example::

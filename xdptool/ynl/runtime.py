@@ -3,50 +3,44 @@
 
 The modules in :mod:`xdptool.ynl.generated` are produced by
 ``scripts/ynl-gen-python``; they hold everything that comes from a spec (enums,
-pyroute2 message classes, dataclasses, one family class). This module holds
-what is the same for every family:
+attribute maps, dataclasses, one family class). This module holds what is the
+same for every family:
 
 * the error types (:class:`YnlError`, :class:`FamilyNotFoundError`,
   :class:`YnlDecodeError`);
 * base classes for spec enums and flags that know their spec names and keep
   values a newer kernel may send (``bit-N`` / ``value-N``);
-* the transport, :class:`YnlSocket`, a thin layer over pyroute2's
-  ``GenericNetlinkSocket`` with extended ACK reporting enabled;
-* helpers the generated code calls to decode and encode attributes, and to
-  split raw netlink bytes (used by the tests on captured replies).
+* the attribute codec the generated classes describe themselves to;
+* the transport, :class:`NetlinkSocket` and :class:`YnlSocket` on the stdlib
+  socket module, with extended ACK reporting enabled;
+* helpers the generated code calls, and ones that split raw netlink bytes
+  (used by the tests on captured replies).
 
-pyroute2 decodes the generic netlink header and the attributes; this module
-never parses YAML.
+Only the standard library: pyroute2 was the transport until its package
+import (~120 ms, more than the kernel's own YNL CLI takes for a whole dump)
+was measured to be most of a command's run time (docs/cli.md, Start-up).
+This module never parses YAML.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import enum
 import errno as errno_mod
 import os
+import select
+import socket
 import struct
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
-from pyroute2.netlink import (  # type: ignore[import-untyped]
-    CTRL_CMD_GETFAMILY,
-    GENL_ID_CTRL,
-    ctrlmsg,
-    genlmsg,
-    nla,
-    nla_base_string,
-)
-from pyroute2.netlink.exceptions import NetlinkError  # type: ignore[import-untyped]
-from pyroute2.netlink.generic import GenericNetlinkSocket  # type: ignore[import-untyped]
-
 __all__ = [
     "FamilyNotFoundError",
     "GenlMessage",
     "NestedAttrs",
+    "NetlinkSocket",
     "YnlDecodeError",
     "YnlEnum",
     "YnlError",
@@ -267,63 +261,176 @@ class YnlEnum(_SpecTables, enum.IntEnum):
 
 
 # ---------------------------------------------------------------------------
-# pyroute2 attribute types not in pyroute2 itself
+# Attribute codec
+#
+# Generated classes describe their attributes the way pyroute2 does, as an
+# ``nla_map`` of (number, NAME, type) with ``nest_<set>|nested`` pointing at a
+# class attribute; this module encodes and decodes that description itself,
+# with struct, so the command line does not pay pyroute2's import time.
+
+_SCALARS: dict[str, struct.Struct] = {
+    "uint8": struct.Struct("=B"),
+    "uint16": struct.Struct("=H"),
+    "uint32": struct.Struct("=I"),
+    "uint64": struct.Struct("=Q"),
+    "int8": struct.Struct("=b"),
+    "int16": struct.Struct("=h"),
+    "int32": struct.Struct("=i"),
+    "int64": struct.Struct("=q"),
+    "be16": struct.Struct(">H"),
+    "be32": struct.Struct(">I"),
+    "be64": struct.Struct(">Q"),
+}
+NLA_F_NESTED = 0x8000
 
 
-class _VarUint(nla_base_string):  # type: ignore[misc]
-    """YNL ``uint``: an unsigned integer sent as 4 or 8 bytes (NLA_UINT)."""
-
-    signed = False
-
-    def ft_encode(self, offset: int) -> Any:
-        value = int(self["value"])
-        lo, hi = (-(1 << 31), 1 << 31) if self.signed else (0, 1 << 32)
-        size = 4 if lo <= value < hi else 8
-        self["value"] = value.to_bytes(size, sys.byteorder, signed=self.signed)
-        return super().ft_encode(offset)
-
-    def decode(self) -> None:
-        super().decode()
-        self.value = int.from_bytes(self["value"], sys.byteorder, signed=self.signed)
+def _nlattr(kind: int, payload: bytes) -> bytes:
+    length = _NLATTR.size + len(payload)
+    return _NLATTR.pack(length, kind) + payload + bytes(-length % 4)
 
 
-class _VarSint(_VarUint):
-    """YNL ``sint``: a signed integer sent as 4 or 8 bytes (NLA_SINT)."""
+def _var_int(payload: bytes, signed: bool) -> int:
+    if len(payload) not in (4, 8):
+        raise YnlDecodeError(f"variable-width integer of {len(payload)} bytes")
+    return int.from_bytes(payload, sys.byteorder, signed=signed)
 
-    signed = True
+
+def decode_string(payload: bytes) -> str:
+    """A NUL-terminated string attribute; bytes that are not UTF-8 survive as
+    surrogate escapes (like os.fsdecode), so an interface name round-trips."""
+    return payload.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
-class _YnlAtoms:
-    """Attribute types the generated nla_map may name besides pyroute2's own."""
+def encode_string(value: str) -> bytes:
+    """Inverse of :func:`decode_string`, NUL included."""
+    return value.encode("utf-8", "surrogateescape") + b"\0"
+
+
+class _AttrSet:
+    """Decoded attributes of one message or nest: (NAME, value) in wire order.
+
+    Values are ints, str (``asciiz``), bytes (``cdata``), True (``flag``),
+    None (``none``) or the nested class's instance. Attributes the map does not
+    know (a newer kernel's) are skipped.
+    """
+
+    __slots__ = ("attrs",)
+    nla_map: ClassVar[tuple[tuple[int, str, str], ...]] = ()
+
+    def __init__(self, attrs: Sequence[tuple[str, Any]] = ()) -> None:
+        self.attrs: list[tuple[str, Any]] = list(attrs)
+
+    def get_attr(self, name: str) -> Any:
+        for key, value in self.attrs:
+            if key == name:
+                return value
+        return None
+
+    def get_attrs(self, name: str) -> list[Any]:
+        return [value for key, value in self.attrs if key == name]
+
+    @classmethod
+    def _maps(cls) -> tuple[dict[int, tuple[str, str]], dict[str, tuple[int, str]]]:
+        maps = cls.__dict__.get("_maps_cache")
+        if maps is None:
+            by_num = {num: (name, kind) for num, name, kind in cls.nla_map}
+            by_name = {name: (num, kind) for num, name, kind in cls.nla_map}
+            maps = (by_num, by_name)
+            setattr(cls, "_maps_cache", maps)  # noqa: B010 (class, not slot)
+        return maps  # type: ignore[no-any-return]
+
+    @classmethod
+    def _nested_class(cls, kind: str) -> type[_AttrSet]:
+        nested: type[_AttrSet] = getattr(cls, kind.split("|", 1)[0])
+        return nested
+
+    @classmethod
+    def decode_attrs(cls, data: bytes, offset: int = 0, end: int | None = None) -> Self:
+        by_num = cls._maps()[0]
+        out = cls()
+        stop = len(data) if end is None else end
+        for num, payload in _iter_nlattrs(data, offset, stop):
+            entry = by_num.get(num)
+            if entry is None:
+                continue
+            name, kind = entry
+            out.attrs.append((name, cls._decode_value(kind, payload, name)))
+        return out
+
+    @classmethod
+    def _decode_value(cls, kind: str, payload: bytes, name: str) -> Any:
+        scalar = _SCALARS.get(kind)
+        if scalar is not None:
+            if len(payload) < scalar.size:
+                raise YnlDecodeError(f"{name}: {len(payload)} bytes for a {kind}")
+            return scalar.unpack_from(payload)[0]
+        if kind in ("ynl_uint", "ynl_sint"):
+            return _var_int(payload, kind == "ynl_sint")
+        if kind == "asciiz":
+            return decode_string(payload)
+        if kind == "cdata":
+            return bytes(payload)
+        if kind == "flag":
+            return True
+        if kind == "none":
+            return None
+        if kind.endswith("|nested"):
+            return cls._nested_class(kind).decode_attrs(payload)
+        raise YnlDecodeError(f"{name}: unknown attribute type {kind!r}")
+
+    def encode_attrs(self) -> bytes:
+        by_name = self._maps()[1]
+        out = bytearray()
+        for name, value in self.attrs:
+            num, kind = by_name[name]
+            out += self._encode_value(num, kind, value)
+        return bytes(out)
+
+    @classmethod
+    def _encode_value(cls, num: int, kind: str, value: Any) -> bytes:
+        scalar = _SCALARS.get(kind)
+        if scalar is not None:
+            return _nlattr(num, scalar.pack(int(value)))
+        if kind in ("ynl_uint", "ynl_sint"):
+            signed = kind == "ynl_sint"
+            lo, hi = (-(1 << 31), 1 << 31) if signed else (0, 1 << 32)
+            size = 4 if lo <= int(value) < hi else 8
+            return _nlattr(num, int(value).to_bytes(size, sys.byteorder, signed=signed))
+        if kind == "asciiz":
+            return _nlattr(num, encode_string(str(value)))
+        if kind == "cdata":
+            return _nlattr(num, bytes(value))
+        if kind in ("flag", "none"):
+            return _nlattr(num, b"")
+        if kind.endswith("|nested"):
+            nested = cls._nested_class(kind)
+            attrs = value["attrs"] if isinstance(value, Mapping) else value.attrs
+            return _nlattr(num | NLA_F_NESTED, nested(attrs).encode_attrs())
+        raise ValueError(f"attribute {num}: unknown type {kind!r}")
+
+
+class GenlMessage(_AttrSet):
+    """Base of generated top-level messages: genl header (cmd, version) and attributes."""
+
+    __slots__ = ("cmd", "version")
+
+    def __init__(self, attrs: Sequence[tuple[str, Any]] = (), cmd: int = 0,
+                 version: int = 1) -> None:
+        super().__init__(attrs)
+        self.cmd = cmd
+        self.version = version
+
+
+class NestedAttrs(_AttrSet):
+    """Base of generated nested attribute sets."""
 
     __slots__ = ()
-    ynl_uint = _VarUint
-    ynl_sint = _VarSint
-
-
-class GenlMessage(_YnlAtoms, genlmsg):  # type: ignore[misc]
-    """Base of generated top-level messages (a ``pyroute2.netlink.genlmsg``)."""
-
-    __slots__ = ()
-
-
-class NestedAttrs(_YnlAtoms, nla):  # type: ignore[misc]
-    """Base of generated nested attribute sets (a ``pyroute2.netlink.nla``)."""
-
-    __slots__ = ()
-
-
-class _RawGenlMessage(genlmsg):  # type: ignore[misc]
-    """What the socket decodes first: just the genl header, attributes later."""
-
-    __slots__ = ()
-    nla_map = ()
 
 
 # ---------------------------------------------------------------------------
 # Decoding and encoding helpers called by the generated code
 
-# A decoded pyroute2 message or nested attribute (anything with get_attr()).
+# A decoded message or nested attribute set (anything with get_attr()).
 Attrs = Any
 
 
@@ -352,10 +459,8 @@ def multi(msg: Attrs, name: str, conv: Callable[[Any], T]) -> tuple[T, ...]:
 
 
 def to_str(value: Any) -> str:
-    """A ``string`` attribute (pyroute2 leaves invalid UTF-8 as bytes)."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    return str(value)
+    """A ``string`` attribute (decoded already, see :func:`decode_string`)."""
+    return value if isinstance(value, str) else str(value)
 
 
 def to_bytes(value: Any) -> bytes:
@@ -407,32 +512,25 @@ def put_multi_nest(attrs: AttrList, name: str, values: Sequence[Any] | None) -> 
 def new_request(msg_class: type[T], cmd: int, attrs: AttrList, version: int = 1) -> T:
     """A request message (genl header + attributes), not yet encoded."""
     cls: Any = msg_class
-    msg = cls()
-    msg["cmd"] = cmd
-    msg["version"] = version
-    msg["reserved"] = 0
-    msg["attrs"] = [list(attr) for attr in attrs]
-    return msg  # type: ignore[no-any-return]
+    return cls(attrs, cmd=cmd, version=version)  # type: ignore[no-any-return]
 
 
 def encode_message(
     msg: Any, *, msg_type: int, flags: int = NLM_F_REQUEST, seq: int = 0, pid: int = 0
 ) -> bytes:
-    """Encode a request to the bytes that go on the wire (for tests and tools)."""
-    msg["header"]["type"] = msg_type
-    msg["header"]["flags"] = flags
-    msg["header"]["sequence_number"] = seq
-    msg["header"]["pid"] = pid
-    msg.reset()
-    msg.encode()
-    return bytes(msg.data)
+    """Encode a request to the bytes that go on the wire."""
+    payload = struct.pack("=BBH", msg.cmd, msg.version, 0) + msg.encode_attrs()
+    return _NLMSGHDR.pack(NLMSG_HDRLEN + len(payload), msg_type, flags, seq, pid) + payload
 
 
 def decode_as(msg_class: type[T], raw: bytes) -> T:
     """Decode one raw generic netlink message (header included) with msg_class."""
     cls: Any = msg_class
-    msg = cls(bytes(raw))
-    msg.decode()
+    if len(raw) < NLMSG_HDRLEN + GENL_HDRLEN:
+        raise YnlDecodeError(f"message too short for a genl header ({len(raw)} bytes)")
+    length = min(_NLMSGHDR.unpack_from(raw, 0)[0], len(raw))
+    msg = cls.decode_attrs(raw, NLMSG_HDRLEN + GENL_HDRLEN, length)
+    msg.cmd, msg.version = raw[NLMSG_HDRLEN], raw[NLMSG_HDRLEN + 1]
     return msg  # type: ignore[no-any-return]
 
 
@@ -450,6 +548,11 @@ def _iter_nlattrs(data: bytes, offset: int, end: int) -> Iterator[tuple[int, byt
             break
         yield kind & NLA_TYPE_MASK, data[offset + _NLATTR.size : offset + length]
         offset += (length + 3) & ~3
+
+
+def iter_attrs(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(type, payload) of each netlink attribute in data, flags masked off."""
+    return _iter_nlattrs(data, 0, len(data))
 
 
 def parse_error(
@@ -528,12 +631,6 @@ def split_messages(
     return out
 
 
-def raw_bytes(msg: Any) -> bytes:
-    """The raw bytes of a message pyroute2 has parsed out of a datagram."""
-    start = msg.offset
-    return bytes(msg.data[start : start + msg["header"]["length"]])
-
-
 def to_spec_dict(obj: Any) -> Any:
     """A generated dataclass as JSON-ready data keyed by spec names.
 
@@ -566,66 +663,234 @@ def to_spec_dict(obj: Any) -> Any:
 # Transport
 
 
-class YnlSocket:
-    """A generic netlink socket bound to one family (pyroute2 underneath).
+# <linux/netlink.h>, <linux/genetlink.h>
+SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
+NETLINK_GENERIC = 16
+NETLINK_ROUTE = 0
+CTRL_CMD_GETFAMILY = 3
+GENL_ID_CTRL = 16
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_OPS = 6
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_OP_ID = 1
+CTRL_ATTR_OP_FLAGS = 2
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+# Dumps come in datagrams of at most 32 KiB (netlink_recvmsg caps what it learns).
+_RECV_SIZE = 1 << 16
+
+
+class NetlinkSocket:
+    """A plain AF_NETLINK socket (stdlib only) that sends one request at a time.
 
     Extended ACK reporting (NETLINK_EXT_ACK) is enabled, so errors carry the
-    kernel's message. ``netns`` names a network namespace (as in
-    ``ip netns``) to talk to instead of the caller's; it must exist.
+    kernel's message. ``netns`` names a network namespace (as in ``ip netns``)
+    to open the socket in instead of the caller's; it must exist. Messages with
+    sequence number 0 (multicast notifications) that arrive while waiting for a
+    reply are kept for :meth:`notifications`.
+    """
+
+    def __init__(self, proto: int, *, netns: str | None = None) -> None:
+        if netns is None:
+            self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
+        else:
+            from xdptool.netns import run_in
+
+            try:
+                self._sock = run_in(netns, lambda: socket.socket(
+                    socket.AF_NETLINK, socket.SOCK_RAW, proto))
+            except OSError as err:
+                code = err.errno or errno_mod.EINVAL
+                raise YnlError(
+                    code, f"cannot open a netlink socket in netns {netns!r}: {os.strerror(code)}"
+                ) from err
+        try:
+            self._sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+            self._sock.bind((0, 0))
+        except BaseException:
+            self._sock.close()
+            raise
+        self._seq = int(time.time()) & 0x7FFFFFFF or 1
+        self._pending: list[bytes] = []
+        self._closed = False
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def _recv(self) -> bytes:
+        data, _ = self._sock.recvfrom(_RECV_SIZE, socket.MSG_TRUNC)
+        if len(data) > _RECV_SIZE:  # pragma: no cover - the kernel never sends more
+            raise YnlDecodeError(f"netlink datagram of {len(data)} bytes truncated")
+        return data
+
+    def request(
+        self,
+        msg_type: int,
+        flags: int,
+        payload: bytes,
+        *,
+        op: str | None = None,
+        attr_names: Mapping[int, str] | None = None,
+    ) -> list[bytes]:
+        """Send one message and collect its replies (raw, header included).
+
+        A dump ends at NLMSG_DONE, a request with NLM_F_ACK at its ACK, any
+        other request at its first reply. Raises YnlError for an error reply.
+        """
+        self._seq = self._seq % 0x7FFFFFFF + 1
+        seq = self._seq
+        self._sock.send(_NLMSGHDR.pack(NLMSG_HDRLEN + len(payload), msg_type, flags, seq, 0)
+                        + payload)
+        replies: list[bytes] = []
+        while True:
+            data = self._recv()
+            offset = 0
+            while offset + NLMSG_HDRLEN <= len(data):
+                length, kind, _mflags, mseq, _pid = _NLMSGHDR.unpack_from(data, offset)
+                if length < NLMSG_HDRLEN or offset + length > len(data):
+                    raise YnlDecodeError(f"truncated netlink message at offset {offset}")
+                raw = data[offset : offset + length]
+                offset += (length + 3) & ~3
+                if mseq != seq:
+                    if mseq == 0:
+                        self._pending.append(raw)
+                    continue  # a stale reply to an earlier, abandoned request
+                if kind in (NLMSG_ERROR, NLMSG_DONE):
+                    err = parse_error(raw, attr_names, op) if length >= NLMSG_HDRLEN + 4 else None
+                    if err is not None:
+                        raise err
+                    return replies
+                if kind == NLMSG_NOOP:
+                    continue
+                replies.append(raw)
+                if not flags & (NLM_F_DUMP | NLM_F_ACK):
+                    return replies
+
+    def add_membership(self, group_id: int) -> None:
+        self._sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group_id)
+
+    def notifications(self, timeout: float | None = None) -> Iterator[bytes]:
+        """Raw messages with sequence number 0, as they arrive.
+
+        Stops after ``timeout`` seconds in total (never when None).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            while self._pending:
+                yield self._pending.pop(0)
+            remaining = None
+            if deadline is not None:
+                remaining = max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._sock], [], [], remaining)
+            if not ready:
+                return
+            data = self._recv()
+            offset = 0
+            while offset + NLMSG_HDRLEN <= len(data):
+                length, kind, _mflags, mseq, _pid = _NLMSGHDR.unpack_from(data, offset)
+                if length < NLMSG_HDRLEN or offset + length > len(data):
+                    break
+                if mseq == 0 and kind >= 0x10:
+                    self._pending.append(data[offset : offset + length])
+                offset += (length + 3) & ~3
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self._sock.close()
+
+
+class _CtrlOp(NestedAttrs):
+    __slots__ = ()
+    nla_map = ((CTRL_ATTR_OP_ID, "ID", "uint32"), (CTRL_ATTR_OP_FLAGS, "FLAGS", "uint32"))
+
+
+class _CtrlGroup(NestedAttrs):
+    __slots__ = ()
+    nla_map = ((CTRL_ATTR_MCAST_GRP_NAME, "NAME", "asciiz"),
+               (CTRL_ATTR_MCAST_GRP_ID, "ID", "uint32"))
+
+
+class _CtrlList(NestedAttrs):
+    """A nest whose attributes (numbered 1, 2, ...) are all nests of one kind."""
+
+    __slots__ = ()
+    nested: ClassVar[type[NestedAttrs]] = NestedAttrs
+
+    @classmethod
+    def decode_attrs(cls, data: bytes, offset: int = 0, end: int | None = None) -> Self:
+        out = cls()
+        stop = len(data) if end is None else end
+        for _num, payload in _iter_nlattrs(data, offset, stop):
+            out.attrs.append(("ENTRY", cls.nested.decode_attrs(payload)))
+        return out
+
+
+class _CtrlOps(_CtrlList):
+    __slots__ = ()
+    nested = _CtrlOp
+
+
+class _CtrlGroups(_CtrlList):
+    __slots__ = ()
+    nested = _CtrlGroup
+
+
+class _CtrlMsg(GenlMessage):
+    __slots__ = ()
+    nest_ops = _CtrlOps
+    nest_groups = _CtrlGroups
+    nla_map = (
+        (CTRL_ATTR_FAMILY_ID, "FAMILY_ID", "uint16"),
+        (CTRL_ATTR_FAMILY_NAME, "FAMILY_NAME", "asciiz"),
+        (CTRL_ATTR_OPS, "OPS", "nest_ops|nested"),
+        (CTRL_ATTR_MCAST_GROUPS, "MCAST_GROUPS", "nest_groups|nested"),
+    )
+
+
+class YnlSocket:
+    """A generic netlink socket bound to one family.
+
+    Resolves the family (CTRL_CMD_GETFAMILY) when opened: its id, multicast
+    groups and the operations the running kernel registered. Raises
+    FamilyNotFoundError when the kernel lacks the family. ``netns`` as for
+    :class:`NetlinkSocket`.
     """
 
     def __init__(self, family: str, *, netns: str | None = None) -> None:
         self.family = family
-        kwargs: dict[str, Any] = {"ext_ack": True}
-        if netns is not None:
-            kwargs.update(netns=netns, flags=0)
+        self._nl = NetlinkSocket(NETLINK_GENERIC, netns=netns)
         try:
-            self._sock: Any = GenericNetlinkSocket(**kwargs)
-        except OSError as err:
-            if netns is None:
+            request = new_request(_CtrlMsg, CTRL_CMD_GETFAMILY, [("FAMILY_NAME", family)])
+            payload = encode_message(request, msg_type=GENL_ID_CTRL)[NLMSG_HDRLEN:]
+            try:
+                replies = self._nl.request(GENL_ID_CTRL, NLM_F_REQUEST, payload,
+                                           op="getfamily")
+            except YnlError as err:
+                if err.errno == errno_mod.ENOENT:
+                    raise FamilyNotFoundError(family) from None
                 raise
-            code = err.errno or errno_mod.EINVAL
-            raise YnlError(
-                code, f"cannot open a netlink socket in netns {netns!r}: {os.strerror(code)}"
-            ) from err
-        try:
-            self._sock.asyncore.module_err_level = "debug"
-            # Let pyroute2 hand us the raw error message, so that we parse
-            # the extended ACK ourselves (missing-attribute type included).
-            self._sock.asyncore.exception_factory = self._exception_from_reply
-            self._error_ctx: tuple[Mapping[int, str] | None, str | None] = (None, None)
-            self._sock.bind(family, _RawGenlMessage)
-        except NetlinkError as err:
-            self._sock.close()
-            if err.code == errno_mod.ENOENT:
-                raise FamilyNotFoundError(family) from None
-            raise self._convert(err, None) from None
+            if len(replies) != 1:
+                raise YnlDecodeError(f"getfamily {family!r}: {len(replies)} replies")
+            reply = decode_as(_CtrlMsg, replies[0])
         except BaseException:
-            self._sock.close()
+            self._nl.close()
             raise
-        self.family_id: int = self._sock.prid
-        self.mcast_groups: dict[str, int] = dict(self._sock.mcast_groups)
-        self._kernel_ops: dict[int, int] | None = None
-        self._closed = False
-
-    def _exception_from_reply(self, error: Exception, msg: Any) -> Exception:
-        attr_names, op = self._error_ctx
-        try:
-            err = parse_error(raw_bytes(msg), attr_names, op)
-        except Exception:  # pragma: no cover - defensive: fall back to pyroute2's view
-            err = None
-        if err is None:
-            return self._convert(error, op)
-        return err
-
-    @staticmethod
-    def _convert(error: Exception, op: str | None) -> Exception:
-        if isinstance(error, NetlinkError):
-            code = int(error.code)
-            text = error.args[1] if len(error.args) > 1 else None
-            extack = text if text and text != os.strerror(code) else None
-            return YnlError(code, extack=extack, op=op)
-        return error
+        self.family_id: int = required(reply, "FAMILY_ID", int, "getfamily")
+        groups = reply.get_attr("MCAST_GROUPS")
+        self.mcast_groups: dict[str, int] = {
+            group.get_attr("NAME"): group.get_attr("ID")
+            for group in (groups.get_attrs("ENTRY") if groups is not None else ())
+        }
+        ops = reply.get_attr("OPS")
+        self._kernel_ops: dict[int, int] = {
+            op.get_attr("ID"): op.get_attr("FLAGS") or 0
+            for op in (ops.get_attrs("ENTRY") if ops is not None else ())
+            if op.get_attr("ID") is not None
+        }
 
     def request(
         self,
@@ -643,44 +908,17 @@ class YnlSocket:
         YnlError with the kernel's errno and extended ACK message.
         """
         flags = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0) | (NLM_F_ACK if ack else 0)
-        self._error_ctx = (attr_names, op)
-        try:
-            replies = self._sock.nlm_request(msg, msg_type=self.family_id, msg_flags=flags)
-            return [
-                raw_bytes(reply)
-                for reply in replies
-                if reply["header"].get("type") == self.family_id
-            ]
-        except NetlinkError as err:
-            raise self._convert(err, op) from None
-        finally:
-            self._error_ctx = (None, None)
+        payload = encode_message(msg, msg_type=self.family_id)[NLMSG_HDRLEN:]
+        replies = self._nl.request(self.family_id, flags, payload, op=op, attr_names=attr_names)
+        return [raw for raw in replies if _NLMSGHDR.unpack_from(raw)[1] == self.family_id]
 
     def kernel_ops(self) -> dict[int, int]:
         """The family's operations as the running kernel registered them.
 
         Maps each request cmd to its ``CTRL_ATTR_OP_FLAGS`` (``GENL_CMD_CAP_DO``,
-        ``GENL_CMD_CAP_DUMP``, ``GENL_ADMIN_PERM``, ...), from one
-        ``CTRL_CMD_GETFAMILY`` request; cached.
+        ``GENL_CMD_CAP_DUMP``, ``GENL_ADMIN_PERM``, ...), as CTRL_CMD_GETFAMILY
+        reported them when the socket was opened.
         """
-        if self._kernel_ops is None:
-            msg = ctrlmsg()
-            msg["cmd"] = CTRL_CMD_GETFAMILY
-            msg["version"] = 1
-            msg["attrs"] = [["CTRL_ATTR_FAMILY_NAME", self.family]]
-            try:
-                replies = self._sock.nlm_request(
-                    msg, msg_type=GENL_ID_CTRL, msg_flags=NLM_F_REQUEST
-                )
-            except NetlinkError as err:
-                raise self._convert(err, "getfamily") from None
-            ops: dict[int, int] = {}
-            for reply in replies:
-                for op in reply.get_attr("CTRL_ATTR_OPS") or ():
-                    cmd = op.get_attr("CTRL_ATTR_OP_ID")
-                    if cmd is not None:
-                        ops[int(cmd)] = int(op.get_attr("CTRL_ATTR_OP_FLAGS") or 0)
-            self._kernel_ops = ops
         return dict(self._kernel_ops)
 
     def subscribe(self, group: str) -> None:
@@ -690,39 +928,20 @@ class YnlSocket:
                 errno_mod.ENOENT,
                 f"family {self.family!r} has no multicast group {group!r} on this kernel",
             )
-        self._sock.add_membership(group)
+        self._nl.add_membership(self.mcast_groups[group])
 
     def notifications(self, timeout: float | None = None) -> Iterator[bytes]:
         """Raw messages of this family that are not replies (seq 0).
 
-        Stops after ``timeout`` seconds in total (never when None) or when
-        the socket is closed.
+        Stops after ``timeout`` seconds in total (never when None).
         """
-        core = self._sock.asyncore
-        loop = core.event_loop
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = None
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-            try:
-                data = loop.run_until_complete(
-                    asyncio.wait_for(core.msg_queue.get(0), remaining)
-                )
-            except TimeoutError:
-                return
-            if not data:
-                return
-            # Multicast messages have seq 0; stale ACKs also land in queue 0.
-            yield from split_messages(data, self.family_id)
+        for raw in self._nl.notifications(timeout):
+            if _NLMSGHDR.unpack_from(raw)[1] == self.family_id:
+                yield raw
 
     def close(self) -> None:
         """Close the socket (idempotent)."""
-        if not getattr(self, "_closed", True):
-            self._closed = True
-            self._sock.close()
+        self._nl.close()
 
 
 class YnlFamily:

@@ -3,8 +3,8 @@
 # Regenerate with scripts/ynl-gen-python; scripts/ynl-gen-python --check verifies it is current.
 """Partial family for Ethtool Netlink.
 
-Typed bindings for the ``ethtool`` generic netlink family, on pyroute2. Use :class:`Ethtool`
-as a context manager.
+Typed bindings for the ``ethtool`` generic netlink family, on xdptool's netlink runtime. Use
+:class:`Ethtool` as a context manager.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
 
 
 class HeaderNla(runtime.NestedAttrs):
-    """pyroute2 nested attribute class for attribute set ``header``."""
+    """Attribute map (nested) of attribute set ``header``."""
 
     __slots__ = ()
     nla_map = (
@@ -109,7 +109,7 @@ class HeaderNla(runtime.NestedAttrs):
 
 
 class XdpStatsCntNla(runtime.NestedAttrs):
-    """pyroute2 nested attribute class for attribute set ``xdp-stats-cnt``."""
+    """Attribute map (nested) of attribute set ``xdp-stats-cnt``."""
 
     __slots__ = ()
     nla_map = (
@@ -126,7 +126,7 @@ class XdpStatsCntNla(runtime.NestedAttrs):
 
 
 class XdpMsg(runtime.GenlMessage):
-    """pyroute2 message class (genlmsg) for attribute set ``xdp``."""
+    """Attribute map (genl message) of attribute set ``xdp``."""
 
     __slots__ = ()
     nest_header = HeaderNla
@@ -137,7 +137,7 @@ class XdpMsg(runtime.GenlMessage):
 
 
 class XdpStatsMsg(runtime.GenlMessage):
-    """pyroute2 message class (genlmsg) for attribute set ``xdp-stats``."""
+    """Attribute map (genl message) of attribute set ``xdp-stats``."""
 
     __slots__ = ()
     nest_header = HeaderNla
@@ -177,7 +177,7 @@ class Header:
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> Header:
-        """Decode from a pyroute2 message or nested attribute of this set."""
+        """Decode from a decoded message or nested attribute of this set."""
         return cls(
             dev_index=runtime.optional(msg, "ETHTOOL_A_HEADER_DEV_INDEX", int),
             dev_name=runtime.optional(msg, "ETHTOOL_A_HEADER_DEV_NAME", runtime.to_str),
@@ -186,7 +186,7 @@ class Header:
         )
 
     def to_attrs(self) -> runtime.AttrList:
-        """The attributes as pyroute2 (name, value) pairs, None values left out."""
+        """The attributes as (NAME, value) pairs to encode; None values left out."""
         attrs: runtime.AttrList = []
         runtime.put(attrs, "ETHTOOL_A_HEADER_DEV_INDEX", self.dev_index)
         runtime.put(attrs, "ETHTOOL_A_HEADER_DEV_NAME", self.dev_name)
@@ -238,7 +238,7 @@ class XdpStatsCnt:
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> XdpStatsCnt:
-        """Decode from a pyroute2 message or nested attribute of this set."""
+        """Decode from a decoded message or nested attribute of this set."""
         return cls(
             queue_id=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_QUEUE_ID", int),
             aborted=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_ABORTED", int),
@@ -251,7 +251,7 @@ class XdpStatsCnt:
         )
 
     def to_attrs(self) -> runtime.AttrList:
-        """The attributes as pyroute2 (name, value) pairs, None values left out."""
+        """The attributes as (NAME, value) pairs to encode; None values left out."""
         attrs: runtime.AttrList = []
         runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_QUEUE_ID", self.queue_id)
         runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_ABORTED", self.aborted)
@@ -283,7 +283,7 @@ class Xdp:
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> Xdp:
-        """Decode from a pyroute2 message or nested attribute of this set."""
+        """Decode from a decoded message or nested attribute of this set."""
         return cls(
             header=runtime.required(msg, "ETHTOOL_A_XDP_HEADER", Header.from_nla, "xdp"),
             stats_enabled=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_ENABLED", int),
@@ -295,7 +295,7 @@ class Xdp:
         return cls.from_nla(runtime.decode_as(XdpMsg, raw))
 
     def to_attrs(self) -> runtime.AttrList:
-        """The attributes as pyroute2 (name, value) pairs, None values left out."""
+        """The attributes as (NAME, value) pairs to encode; None values left out."""
         attrs: runtime.AttrList = []
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", self.header)
         runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", self.stats_enabled)
@@ -324,7 +324,7 @@ class XdpStats:
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> XdpStats:
-        """Decode from a pyroute2 message or nested attribute of this set."""
+        """Decode from a decoded message or nested attribute of this set."""
         return cls(
             header=runtime.required(
                 msg, "ETHTOOL_A_XDP_STATS_HEADER", Header.from_nla, "xdp-stats"
@@ -339,7 +339,7 @@ class XdpStats:
         return cls.from_nla(runtime.decode_as(XdpStatsMsg, raw))
 
     def to_attrs(self) -> runtime.AttrList:
-        """The attributes as pyroute2 (name, value) pairs, None values left out."""
+        """The attributes as (NAME, value) pairs to encode; None values left out."""
         attrs: runtime.AttrList = []
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS_HEADER", self.header)
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS_TOTAL", self.total)

@@ -3,8 +3,8 @@
 # Regenerate with scripts/ynl-gen-python; scripts/ynl-gen-python --check verifies it is current.
 """netdev configuration over generic netlink.
 
-Typed bindings for the ``netdev`` generic netlink family, on pyroute2. Use :class:`Netdev` as
-a context manager.
+Typed bindings for the ``netdev`` generic netlink family, on xdptool's netlink runtime. Use
+:class:`Netdev` as a context manager.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
 
 
 class DevMsg(runtime.GenlMessage):
-    """pyroute2 message class (genlmsg) for attribute set ``dev``."""
+    """Attribute map (genl message) of attribute set ``dev``."""
 
     __slots__ = ()
     nla_map = (
@@ -226,7 +226,7 @@ class Dev:
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> Dev:
-        """Decode from a pyroute2 message or nested attribute of this set."""
+        """Decode from a decoded message or nested attribute of this set."""
         return cls(
             ifindex=runtime.required(msg, "NETDEV_A_DEV_IFINDEX", int, "dev"),
             xdp_features=runtime.optional(msg, "NETDEV_A_DEV_XDP_FEATURES", XdpAct),
@@ -243,7 +243,7 @@ class Dev:
         return cls.from_nla(runtime.decode_as(DevMsg, raw))
 
     def to_attrs(self) -> runtime.AttrList:
-        """The attributes as pyroute2 (name, value) pairs, None values left out."""
+        """The attributes as (NAME, value) pairs to encode; None values left out."""
         attrs: runtime.AttrList = []
         runtime.put(attrs, "NETDEV_A_DEV_IFINDEX", self.ifindex)
         runtime.put(attrs, "NETDEV_A_DEV_XDP_FEATURES", self.xdp_features)

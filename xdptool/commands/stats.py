@@ -1,0 +1,517 @@
+"""`xdptool stats`: per-action XDP counters of one device, and their rates.
+
+Model (plain values, no netlink), kernel adapter (the only user of the
+generated ethtool bindings) and rendering (ethtool-like text, an aligned
+per-queue table, JSON, the --watch views) of the command, in that order.
+Counter names are the JSON field names (docs/cli.md), in the order the
+kernel's uapi lists them.
+
+Detecting the series: the ethtool family numbers its commands in one enum
+that grows with every kernel, so the series' ids (xdp-get 46, xdp-set 47,
+xdp-stats-get 48 on its 6.12 base) belong to other commands on later kernels
+(6.18: TSCONFIG_GET, TSCONFIG_SET, RSS_SET). Sending them blindly could run
+one of those, so the kernel's operation list (CTRL_CMD_GETFAMILY) must show
+all three ids with the do/dump modes of the spec before anything is sent.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Self
+
+import typer
+
+from xdptool import table
+from xdptool.errors import (
+    KernelUnsupportedError,
+    NoSuchDeviceError,
+    PermissionDeniedError,
+    XdptoolError,
+)
+from xdptool.names import shown
+from xdptool.ynl.generated.ethtool import Ethtool, Header, XdpStats, XdpStatsCnt
+from xdptool.ynl.runtime import FamilyNotFoundError, YnlError
+
+# ---------------------------------------------------------------------------
+# Model
+
+# JSON field names, in output order; text output uses '-' for '_'.
+COUNTERS = ("aborted", "drop", "pass", "tx", "redirect", "unknown", "redirect_errors")
+
+# A counter the kernel did not report is None (never 0: 0 is a measurement).
+Counts = Mapping[str, int | None]
+Rates = Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Counters of one RX queue (queue ids as in the netdev family's queue objects)."""
+
+    queue_id: int
+    counters: Counts
+
+
+@dataclass(frozen=True)
+class DeviceStats:
+    ifname: str
+    ifindex: int
+    total: Counts
+    queues: tuple[QueueStats, ...] = ()
+
+    def queue(self, queue_id: int) -> QueueStats | None:
+        for q in self.queues:
+            if q.queue_id == queue_id:
+                return q
+        return None
+
+
+def counts(values: Mapping[str, int | None]) -> dict[str, int | None]:
+    """Every counter of COUNTERS, in order; the ones missing from values are None."""
+    return {name: values.get(name) for name in COUNTERS}
+
+
+def rates(prev: Counts | None, cur: Counts, seconds: float) -> dict[str, float | None]:
+    """Per-second rate of each counter between two readings ``seconds`` apart.
+
+    None when it cannot be known: no previous reading (a queue that just
+    appeared), a counter missing from either reading, a counter that went
+    backwards (statistics were disabled and enabled again, which resets
+    them), or no time elapsed.
+    """
+    out: dict[str, float | None] = {}
+    for name in COUNTERS:
+        before = None if prev is None else prev.get(name)
+        after = cur.get(name)
+        if before is None or after is None or after < before or seconds <= 0:
+            out[name] = None
+        else:
+            out[name] = (after - before) / seconds
+    return out
+
+
+@dataclass(frozen=True)
+class QueueRates:
+    queue_id: int
+    counters: Counts
+    rates: Rates
+
+
+@dataclass(frozen=True)
+class RateSample:
+    """One `stats --watch` refresh: the new reading and the rates since the last."""
+
+    stats: DeviceStats
+    seconds: float  # time between the two readings
+    rates: Rates  # of the device total
+    queues: tuple[QueueRates, ...]
+
+
+def rate_sample(prev: DeviceStats, cur: DeviceStats, seconds: float) -> RateSample:
+    """Rates of the total and of each queue of ``cur`` (matched by queue id)."""
+    queues = []
+    for q in cur.queues:
+        before = prev.queue(q.queue_id)
+        queues.append(QueueRates(q.queue_id, q.counters,
+                                 rates(before.counters if before else None, q.counters,
+                                       seconds)))
+    return RateSample(cur, seconds, rates(prev.total, cur.total, seconds), tuple(queues))
+
+
+# What watch() uses unless told otherwise; tests replace them.
+_clock: Callable[[], float] = time.monotonic
+_sleep: Callable[[float], None] = time.sleep
+
+
+def watch(read: Callable[[], DeviceStats], interval: float, count: int | None = None, *,
+          clock: Callable[[], float] | None = None,
+          sleep: Callable[[float], None] | None = None) -> Iterator[RateSample]:
+    """Read the counters every ``interval`` seconds and yield the rates.
+
+    The first reading is only the baseline; then one sample per interval,
+    ``count`` of them (forever when None). Sleeps to a fixed schedule, so the
+    time a reading takes does not add up; the rate uses the time measured
+    between readings, not the nominal interval.
+    """
+    clock = clock or _clock
+    sleep = sleep or _sleep
+    prev = read()
+    prev_time = start = clock()
+    done = 0
+    while count is None or done < count:
+        deadline = start + (done + 1) * interval
+        sleep(max(0.0, deadline - clock()))
+        cur = read()
+        now = clock()
+        yield rate_sample(prev, cur, now - prev_time)
+        prev, prev_time = cur, now
+        done += 1
+
+
+# ---------------------------------------------------------------------------
+# Kernel adapter
+
+NO_SERIES = ("this kernel has no XDP action statistics (ETHTOOL_MSG_XDP_*): "
+             "boot a kernel with the xdptool series (patches/) applied")
+# What the series' kernel says (extack) for xdp-stats-get on a device that does not count.
+NOT_ENABLED_EXTACK = "XDP statistics are not enabled on this device"
+SERIES_OPS = ("xdp-get", "xdp-set", "xdp-stats-get")
+
+
+class StatsNotEnabledError(XdptoolError):
+    def __init__(self, ifname: str, extack: str | None = None) -> None:
+        message = (f"XDP statistics are not enabled on {ifname}: "
+                   f"run 'xdptool stats enable {ifname}'")
+        if extack and extack != NOT_ENABLED_EXTACK:
+            message += f" (kernel: {extack})"
+        super().__init__(message)
+        self.ifname = ifname
+
+
+def ifindex_of(ifname: str) -> int:
+    """The ifindex of a device of the current netns; NoSuchDeviceError if none."""
+    try:
+        return socket.if_nametoindex(ifname)
+    except (OSError, ValueError):
+        raise NoSuchDeviceError(ifname) from None
+
+
+# The ethtool family binding; tests replace it with a fake of the same shape.
+open_family: Callable[[], Any] = Ethtool
+
+
+def _counts(cnt: XdpStatsCnt | None) -> dict[str, int | None]:
+    if cnt is None:
+        return counts({})
+    return counts({
+        "aborted": cnt.aborted,
+        "drop": cnt.drop,
+        "pass": cnt.pass_,
+        "tx": cnt.tx,
+        "redirect": cnt.redirect,
+        "unknown": cnt.unknown,
+        "redirect_errors": cnt.redirect_errors,
+    })
+
+
+def from_reply(reply: XdpStats, ifname: str, ifindex: int) -> DeviceStats:
+    """A DeviceStats from a decoded xdp-stats-get reply (queues sorted by id)."""
+    queues = sorted(
+        (QueueStats(q.queue_id, _counts(q)) for q in reply.queue if q.queue_id is not None),
+        key=lambda q: q.queue_id,
+    )
+    return DeviceStats(
+        ifname=reply.header.dev_name or ifname,
+        ifindex=reply.header.dev_index or ifindex,
+        total=_counts(reply.total),
+        queues=tuple(queues),
+    )
+
+
+def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
+    """One-line error for a failed request; ``doing`` is e.g. "enabling"."""
+    if err.errno == errno.ENODEV:
+        return NoSuchDeviceError(ifname)
+    if err.errno == errno.ENODATA:
+        return StatsNotEnabledError(ifname, err.extack)
+    if err.is_permission_error:
+        return PermissionDeniedError(f"{doing} XDP statistics", "CAP_NET_ADMIN")
+    if err.is_unsupported and not err.extack:
+        # genetlink's answer to a command it does not know
+        return KernelUnsupportedError(NO_SERIES)
+    detail = os.strerror(err.errno)
+    if err.extack:
+        detail += f": {err.extack}"
+    return XdptoolError(f"{ifname}: {doing} XDP statistics failed: {detail}")
+
+
+class StatsSource:
+    """One ethtool genetlink socket for reading and switching XDP statistics.
+
+    Opening it checks that the kernel has the series' messages and raises
+    KernelUnsupportedError (NO_SERIES) otherwise. Use as a context manager.
+    """
+
+    def __init__(self) -> None:
+        try:
+            self._family = open_family()
+        except FamilyNotFoundError:
+            # CONFIG_ETHTOOL_NETLINK=n: no ethtool family at all
+            raise KernelUnsupportedError(NO_SERIES) from None
+        except YnlError as err:
+            raise XdptoolError(f"ethtool netlink family: {err}") from err
+        try:
+            supported = self._family.kernel_supports(*SERIES_OPS)
+        except YnlError as err:
+            self.close()
+            raise XdptoolError(f"ethtool netlink family: {err}") from err
+        if not supported:
+            self.close()
+            raise KernelUnsupportedError(NO_SERIES)
+
+    def close(self) -> None:
+        self._family.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, ifname: str) -> DeviceStats:
+        """Counters of one device, in total and per RX queue."""
+        ifindex = ifindex_of(ifname)
+        try:
+            reply = self._family.xdp_stats_get(Header(dev_name=ifname))
+        except YnlError as err:
+            raise _error(err, ifname, "reading") from err
+        return from_reply(reply, ifname, ifindex)
+
+    def set_enabled(self, ifname: str, enabled: bool) -> None:
+        """Switch counting on or off (xdp-set; needs CAP_NET_ADMIN)."""
+        ifindex_of(ifname)
+        try:
+            self._family.xdp_set(header=Header(dev_name=ifname), stats_enabled=int(enabled))
+        except YnlError as err:
+            raise _error(err, ifname, "enabling" if enabled else "disabling") from err
+
+
+def get_stats(ifname: str) -> DeviceStats:
+    """Counters of one device (fails when the kernel lacks the series)."""
+    ifindex_of(ifname)  # an unknown name is reported first, whatever the kernel
+    with StatsSource() as source:
+        return source.get(ifname)
+
+
+def set_enabled(ifname: str, enabled: bool) -> None:
+    """`xdptool stats enable|disable DEV`."""
+    ifindex_of(ifname)
+    with StatsSource() as source:
+        source.set_enabled(ifname, enabled)
+
+
+# ---------------------------------------------------------------------------
+# Rendering. The JSON field names are a stable interface documented in
+# docs/cli.md: add fields, never rename them.
+
+_WIDTH = max(len(name) for name in COUNTERS) + 2  # "redirect-errors:" and a space
+
+
+def text_key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _count_text(value: int | None) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def rate_text(value: float | None) -> str:
+    """Frames per second for humans: '-' when unknown."""
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if value >= 100 or value == 0 else f"{value:.1f}"
+
+
+def _block(title: str, values: Counts) -> list[str]:
+    lines = [title]
+    for name in COUNTERS:
+        lines.append(f"{text_key(name) + ':':<{_WIDTH}}{_count_text(values.get(name))}")
+    return lines
+
+
+def text(stats: DeviceStats) -> str:
+    """ethtool-style block of the device totals."""
+    title = f"XDP action statistics for {shown(stats.ifname)}:"
+    return "\n".join(_block(title, stats.total)) + "\n"
+
+
+def _queue_rows(queues: Sequence[tuple[str, Mapping[str, Any]]],
+                cell: Callable[[Any], str]) -> list[list[str]]:
+    return [[queue, *(cell(values.get(name)) for name in COUNTERS)] for queue, values in queues]
+
+
+def _per_queue_table(queues: Sequence[tuple[str, Mapping[str, Any]]],
+                     cell: Callable[[Any], str], width: int | None) -> str:
+    headers = ["queue", *(text_key(name) for name in COUNTERS)]
+    return table.render(headers, _queue_rows(queues, cell), right=[True] * len(headers),
+                        width=width)
+
+
+def queue_table(stats: DeviceStats, width: int | None = None) -> str:
+    """A title line, then one row per RX queue and a total row (folded to ``width``)."""
+    queues = [(str(q.queue_id), q.counters) for q in stats.queues]
+    queues.append(("total", stats.total))
+    return (f"XDP action statistics for {shown(stats.ifname)}:\n"
+            + _per_queue_table(queues, _count_text, width))
+
+
+def to_dict(stats: DeviceStats) -> dict[str, Any]:
+    return {
+        "ifname": shown(stats.ifname),
+        "ifindex": stats.ifindex,
+        "total": {name: stats.total.get(name) for name in COUNTERS},
+        "queues": [
+            {"queue_id": q.queue_id, **{name: q.counters.get(name) for name in COUNTERS}}
+            for q in stats.queues
+        ],
+    }
+
+
+def to_json(stats: DeviceStats) -> str:
+    return json.dumps(to_dict(stats), indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------
+# --watch
+
+
+def _rates_dict(values: Rates) -> dict[str, float | None]:
+    return {name: values.get(name) for name in COUNTERS}
+
+
+def sample_to_json_line(sample: RateSample) -> str:
+    """One line of `stats --watch --json`: the reading, plus rates per second."""
+    out = to_dict(sample.stats)
+    out["seconds"] = round(sample.seconds, 6)
+    out["rates"] = _rates_dict(sample.rates)
+    by_id = {q.queue_id: q for q in sample.queues}
+    for queue in out["queues"]:
+        q = by_id.get(queue["queue_id"])
+        queue["rates"] = _rates_dict(q.rates) if q else dict.fromkeys(COUNTERS)
+    return json.dumps(out) + "\n"
+
+
+def watch_table(sample: RateSample, interval: float, per_queue: bool,
+                width: int | None = None) -> str:
+    """The --watch view: counters and rates of the device, or rates per queue."""
+    stats = sample.stats
+    title = (f"XDP actions on {shown(stats.ifname)}, per second over {sample.seconds:.2f} s "
+             f"(every {interval:g} s; Ctrl-C quits):\n")
+    if not per_queue:
+        rows = [[text_key(name), _count_text(stats.total.get(name)),
+                 rate_text(sample.rates.get(name))] for name in COUNTERS]
+        return title + table.render(["action", "total", "per second"], rows,
+                                    right=[False, True, True], width=width)
+    queues: list[tuple[str, Mapping[str, Any]]] = [
+        (str(q.queue_id), q.rates) for q in sample.queues]
+    queues.append(("total", sample.rates))
+    return title + _per_queue_table(queues, rate_text, width)
+
+
+# ---------------------------------------------------------------------------
+# The commands
+
+
+class _Redraw:
+    """Redraws a block of text in place on a terminal (cursor up, clear below)."""
+
+    def __init__(self) -> None:
+        self._lines = 0
+
+    def show(self, text: str) -> None:
+        up = f"\x1b[{self._lines}F" if self._lines else ""
+        sys.stdout.write(f"{up}\x1b[J{text}")
+        sys.stdout.flush()
+        self._lines = text.count("\n")
+
+
+def _watch(device: str, interval: float, count: int | None, per_queue: bool,
+           json_out: bool) -> None:
+    ifindex_of(device)
+    with StatsSource() as source:
+        samples = watch(lambda: source.get(device), interval, count)
+        if json_out:
+            for sample in samples:
+                sys.stdout.write(sample_to_json_line(sample))
+                sys.stdout.flush()
+            return
+        width = table.terminal_width()
+        if width is None:
+            # Piped: one table per refresh, nothing to redraw in place.
+            for sample in samples:
+                sys.stdout.write(watch_table(sample, interval, per_queue) + "\n")
+                sys.stdout.flush()
+            return
+        redraw = _Redraw()
+        redraw.show(f"XDP actions on {shown(device)}: first rates in {interval:g} s "
+                    "(Ctrl-C quits)\n")
+        for sample in samples:
+            redraw.show(watch_table(sample, interval, per_queue, table.terminal_width()))
+
+
+_DEV = Annotated[str, typer.Argument(metavar="DEV", show_default=False, help="Network device.")]
+
+
+def show_command(
+    device: _DEV,
+    per_queue: Annotated[
+        bool, typer.Option("--per-queue", "-q", help="One row per RX queue, and the total.")
+    ] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
+    ] = False,
+    watch_: Annotated[
+        bool, typer.Option("--watch", "-w", help="Show rates per second, refreshed in place.")
+    ] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option("--interval", "-i", min=0.1, metavar="SECONDS", show_default=False,
+                     help="With --watch: seconds between refreshes (default 1)."),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", "-c", min=1, metavar="N", show_default=False,
+                     help="With --watch: stop after N refreshes (default: until Ctrl-C)."),
+    ] = None,
+) -> None:
+    """Counters of XDP program verdicts on DEV: aborted, drop, pass, tx,
+    redirect, unknown, redirect-errors."""
+    if not watch_ and (interval is not None or count is not None):
+        raise typer.BadParameter("--interval and --count go with --watch")
+    if watch_:
+        try:
+            _watch(device, 1.0 if interval is None else interval, count, per_queue, json_out)
+        except KeyboardInterrupt:
+            # Ctrl-C is how a watch ends: not an error.
+            raise typer.Exit(0) from None
+        return
+    result = get_stats(device)
+    if json_out:
+        sys.stdout.write(to_json(result))
+    elif per_queue:
+        sys.stdout.write(queue_table(result, table.terminal_width()))
+    else:
+        sys.stdout.write(text(result))
+
+
+def enable_command(device: _DEV) -> None:
+    """Start counting XDP verdicts on DEV (needs CAP_NET_ADMIN)."""
+    set_enabled(device, True)
+
+
+def disable_command(device: _DEV) -> None:
+    """Stop counting XDP verdicts on DEV (needs CAP_NET_ADMIN)."""
+    set_enabled(device, False)
+
+
+def register(app: typer.Typer, group_class: type[Any]) -> None:
+    """Add the `stats` group; ``group_class`` routes `stats DEV` to `stats show DEV`."""
+    stats_app = typer.Typer(
+        name="stats",
+        cls=group_class,
+        help="Per-action XDP statistics (kernels with the xdptool series).\n\n"
+        "`xdptool stats DEV` is short for `xdptool stats show DEV`.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    stats_app.command("show")(show_command)
+    stats_app.command("enable")(enable_command)
+    stats_app.command("disable")(disable_command)
+    app.add_typer(stats_app)
