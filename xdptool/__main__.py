@@ -1,5 +1,5 @@
 """`python -m xdptool` entry point."""
 
-from xdptool.cli import main
+from xdptool.entry import main
 
 main()

@@ -10,6 +10,7 @@ the traceback, for bug reports.
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 import traceback
@@ -25,7 +26,7 @@ from typer._click.exceptions import (  # Typer vendors click since 0.26
 from typer.core import TyperGroup
 
 from xdptool import __version__, netns
-from xdptool.commands import features, stats
+from xdptool.commands import COMMANDS, new_app
 from xdptool.errors import XdptoolError
 from xdptool.names import printable
 
@@ -70,7 +71,19 @@ def _usage_error(err: UsageError) -> NoReturn:
 
 class Group(TyperGroup):
     """Runs the command line with xdptool's error contract, so the installed
-    script, `python -m xdptool` and CliRunner in tests behave the same."""
+    script, `python -m xdptool` and CliRunner in tests behave the same, and
+    loads each command's module when it is needed (xdptool.commands)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module = importlib.import_module(f"xdptool.commands.{cmd_name}")
+            command = typer.main.get_command(module.app)
+            command.name = cmd_name
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: Any) -> Any:  # Typer's vendored click.Context
         try:
@@ -114,29 +127,12 @@ class Group(TyperGroup):
         sys.exit(status if isinstance(status, int) else 0)
 
 
-class StatsGroup(Group):
-    """`xdptool stats DEV ...` means `xdptool stats show DEV ...`: anything that
-    is not a subcommand name (or help) gets `show` put in front of it."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["show", *args]
-        return super().parse_args(ctx, args)
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # only the root runs main()
-        return TyperGroup.main(self, *args, **kwargs)
-
-
-app = typer.Typer(
+app = new_app(
     name="xdptool",
     cls=Group,
     help="Inspect and control XDP on Linux network devices.",
     epilog=EXIT_CODES,
-    add_completion=False,
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -163,11 +159,25 @@ def _root(
         netns.enter(netns_name)
 
 
-features.register(app)
-stats.register(app, StatsGroup)
-
-
 def main() -> None:
     """Run the command line on sys.argv (the installed script goes through
     xdptool.entry first, which answers --help without importing Typer)."""
     app(prog_name="xdptool")
+
+
+def help_texts() -> dict[tuple[str, ...], str]:
+    """What `xdptool [COMMAND...] --help` prints on a terminal of 80 columns or
+    more, for every command and group; xdptool/_help.py caches it so that
+    help needs no Typer import (scripts/xdptool-help-cache writes it)."""
+    out: dict[tuple[str, ...], str] = {}
+
+    def walk(command: Any, path: tuple[str, ...], parent: Any) -> None:
+        name = path[-1] if path else "xdptool"
+        with command.make_context(name, [], parent=parent, resilient_parsing=True,
+                                  terminal_width=80) as ctx:
+            out[path] = ctx.get_help() + "\n"
+            for sub in command.list_commands(ctx) if hasattr(command, "list_commands") else ():
+                walk(command.get_command(ctx, sub), (*path, sub), ctx)
+
+    walk(typer.main.get_command(app), (), None)
+    return out

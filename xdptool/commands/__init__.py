@@ -1,0 +1,25 @@
+"""One module per command: its model, kernel calls, rendering and a Typer
+``app`` holding the command (or group of subcommands).
+
+xdptool.cli loads a module only when its command runs (or help lists it), so
+a command pays the import time of its own dependencies and no one else's.
+Adding a command: a module here with ``app = new_app(...)``, and its name in
+COMMANDS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+# Module names, in the order `xdptool --help` lists them.
+COMMANDS = ("features", "stats")
+
+
+def new_app(**settings: Any) -> typer.Typer:
+    """A Typer app with xdptool's conventions: -h as well as --help, plain
+    help text (no Rich markup), no tracebacks of Typer's own."""
+    settings.setdefault("rich_markup_mode", None)
+    settings.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
+    return typer.Typer(add_completion=False, pretty_exceptions_enable=False, **settings)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from xdptool import bpfinfo, drvinfo, links, netdev_source, table
+from xdptool.commands import new_app
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import shown
 from xdptool.netdev_source import NetdevFeatures
@@ -288,10 +289,14 @@ def to_json(reports: Sequence[DeviceReport]) -> str:
 # The command
 
 
+app = new_app()
+
+
+@app.command("features")
 def command(
     devices: Annotated[
         list[str] | None,
-        typer.Argument(metavar="DEV", show_default=False,
+        typer.Argument(metavar="DEV...", show_default=False,
                        help="Interfaces to show (default: all)."),
     ] = None,
     json_out: Annotated[
@@ -310,7 +315,3 @@ def command(
         sys.stdout.write(text(reports))
     else:
         sys.stdout.write(table_text(reports, table.terminal_width()))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("features")(command)

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
 import typer
+from typer.core import TyperGroup
 
 from xdptool import table
+from xdptool.commands import new_app
 from xdptool.errors import (
     KernelUnsupportedError,
     NoSuchDeviceError,
@@ -500,18 +502,23 @@ def disable_command(device: _DEV) -> None:
     set_enabled(device, False)
 
 
-def register(app: typer.Typer, group_class: type[Any]) -> None:
-    """Add the `stats` group; ``group_class`` routes `stats DEV` to `stats show DEV`."""
-    stats_app = typer.Typer(
-        name="stats",
-        cls=group_class,
-        help="Per-action XDP statistics (kernels with the xdptool series).\n\n"
-        "`xdptool stats DEV` is short for `xdptool stats show DEV`.",
-        no_args_is_help=True,
-        rich_markup_mode=None,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
-    stats_app.command("show")(show_command)
-    stats_app.command("enable")(enable_command)
-    stats_app.command("disable")(disable_command)
-    app.add_typer(stats_app)
+class StatsGroup(TyperGroup):
+    """`xdptool stats DEV ...` means `xdptool stats show DEV ...`: anything that
+    is not a subcommand name (or help) gets `show` put in front of it."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+app = new_app(
+    name="stats",
+    cls=StatsGroup,
+    help="Per-action XDP statistics (kernels with the xdptool series).\n\n"
+    "`xdptool stats DEV` is short for `xdptool stats show DEV`.",
+    no_args_is_help=True,
+)
+app.command("show")(show_command)
+app.command("enable")(enable_command)
+app.command("disable")(disable_command)
