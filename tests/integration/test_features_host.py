@@ -244,5 +244,5 @@ def test_unknown_netns() -> None:
                           "features"], capture_output=True, text=True, cwd=REPO,
                          check=False, env=ENV)
     assert res.returncode == 1
-    assert res.stderr == ("xdptool: no such network namespace: xdpt-absent "
+    assert res.stderr == ('xdptool: no such network namespace: "xdpt-absent" '
                           "(see `ip netns list`)\n")

@@ -269,10 +269,10 @@ def test_watch_json_lines(kernel: FakeKernel) -> None:
     assert [q["rates"]["pass"] for q in first["queues"]] == [0.0, 2000.0]
 
 
-def test_watch_ctrl_c_exits_0_quietly(kernel: FakeKernel) -> None:
+def test_watch_ctrl_c_exits_130_quietly(kernel: FakeKernel) -> None:
     kernel.interrupt_after = 2  # Ctrl-C during the third reading
     result = run("stats", "veth0", "--watch")
-    assert result.exit_code == 0
+    assert result.exit_code == 130  # as everywhere: Ctrl-C is an interruption
     assert result.stderr == ""
     assert "Traceback" not in result.output and "Aborted" not in result.output
     assert len([b for b in result.stdout.split("\n\n") if b.strip()]) == 1

@@ -477,11 +477,8 @@ def show_command(
     if not watch_ and (interval is not None or count is not None):
         raise typer.BadParameter("--interval and --count go with --watch")
     if watch_:
-        try:
-            _watch(device, 1.0 if interval is None else interval, count, per_queue, json_out)
-        except KeyboardInterrupt:
-            # Ctrl-C is how a watch ends: not an error.
-            raise typer.Exit(0) from None
+        # Ctrl-C ends it with exit status 130, as it does any command (xdptool.cli).
+        _watch(device, 1.0 if interval is None else interval, count, per_queue, json_out)
         return
     result = get_stats(device)
     if json_out:
