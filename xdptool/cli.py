@@ -133,6 +133,7 @@ app = new_app(
     help="Inspect and control XDP on Linux network devices.",
     epilog=EXIT_CODES,
     no_args_is_help=True,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
 )
 
 

@@ -22,4 +22,17 @@ def new_app(**settings: Any) -> typer.Typer:
     help text (no Rich markup), no tracebacks of Typer's own."""
     settings.setdefault("rich_markup_mode", None)
     settings.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
-    return typer.Typer(add_completion=False, pretty_exceptions_enable=False, **settings)
+    settings.setdefault("add_completion", False)
+    return typer.Typer(pretty_exceptions_enable=False, **settings)
+
+
+def complete_device(incomplete: str) -> list[str]:
+    """Shell completion of DEV: interface names of this network namespace
+    (sysfs), the printable ones; a name with odd bytes is typed quoted anyway."""
+    import os
+
+    try:
+        names = os.listdir("/sys/class/net")
+    except OSError:
+        return []
+    return sorted(name for name in names if name.startswith(incomplete) and name.isprintable())

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from xdptool import bpfinfo, drvinfo, links, netdev_source, table
-from xdptool.commands import new_app
+from xdptool.commands import complete_device, new_app
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import shown
 from xdptool.netdev_source import NetdevFeatures
@@ -296,7 +296,7 @@ app = new_app()
 def command(
     devices: Annotated[
         list[str] | None,
-        typer.Argument(metavar="DEV...", show_default=False,
+        typer.Argument(metavar="DEV...", show_default=False, autocompletion=complete_device,
                        help="Interfaces to show (default: all)."),
     ] = None,
     json_out: Annotated[

@@ -30,7 +30,7 @@ import typer
 from typer.core import TyperGroup
 
 from xdptool import table
-from xdptool.commands import new_app
+from xdptool.commands import complete_device, new_app
 from xdptool.errors import (
     KernelUnsupportedError,
     NoSuchDeviceError,
@@ -447,7 +447,8 @@ def _watch(device: str, interval: float, count: int | None, per_queue: bool,
             redraw.show(watch_table(sample, interval, per_queue, table.terminal_width()))
 
 
-_DEV = Annotated[str, typer.Argument(metavar="DEV", show_default=False, help="Network device.")]
+_DEV = Annotated[str, typer.Argument(metavar="DEV", show_default=False,
+                                     autocompletion=complete_device, help="Network device.")]
 
 
 def show_command(
