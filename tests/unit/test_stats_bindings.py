@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import errno
 import struct
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from xdptool.ynl import runtime as rt
+from xdptool.ynl.gen import main as gen
 from xdptool.ynl.generated import ethtool
 from xdptool.ynl.generated.ethtool import Ethtool, Header, Xdp, XdpStats, XdpStatsCnt
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-import ynl_gen_python_lib as gen
 
 FAMILY_ID = 21  # what the kernel happened to give ethtool on the build host
 NLA_F_NESTED = 0x8000

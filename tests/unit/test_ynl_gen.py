@@ -1,4 +1,4 @@
-"""scripts/ynl-gen-python: validation, --check, determinism, generic code paths.
+"""scripts/ynl-gen-python (xdptool.ynl.gen): validation, --check, determinism, generic code paths.
 
 The generic paths (nests, multi-attr, every scalar type, enums with gaps,
 events) are exercised with the made-up spec tests/data/ynl-test-specs/.
@@ -17,8 +17,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]
 
 from xdptool.ynl import runtime as rt
+from xdptool.ynl.gen import kernel
+from xdptool.ynl.gen import main as gen
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "ynl-gen-python"
@@ -26,9 +29,6 @@ SPEC_DIR = REPO / "ynl-specs"
 SCHEMA_DIR = SPEC_DIR / "schema"
 GEN_DIR = REPO / "xdptool" / "ynl" / "generated"
 TEST_SPECS = REPO / "tests" / "data" / "ynl-test-specs"
-
-sys.path.insert(0, str(REPO / "scripts"))
-import ynl_gen_python_lib as gen  # noqa: E402
 
 
 def run_main(*args: str | Path) -> int:
@@ -251,7 +251,7 @@ operations:
 # Model details that mirror the kernel's nlspec.py
 
 
-def test_directional_numbering_like_nlspec() -> None:
+def test_directional_numbering_like_nlspec(tmp_path: Path) -> None:
     spec: dict[str, Any] = {
         "name": "dir",
         "doc": "Directional ids.",
@@ -278,7 +278,9 @@ def test_directional_numbering_like_nlspec() -> None:
             ],
         },
     }
-    family = gen.build_family(spec, "dir.yaml", "GPL-2.0")
+    path = tmp_path / "dir.yaml"
+    path.write_text("# SPDX-License-Identifier: GPL-2.0\n" + yaml.safe_dump(spec))
+    family = gen.load_family(path, None)
     values = {op.name: (op.req_value, op.rsp_value) for op in family.ops}
     assert values == {"one-get": (5, 7), "two-set": (6, None), "one-ntf": (None, 8)}
 
@@ -545,3 +547,58 @@ def test_do_with_wrong_reply_count(ynl_test: ModuleType) -> None:
     fam = ynl_test.YnlTest(sock=FakeSocket(replies=[]))
     with pytest.raises(rt.YnlDecodeError, match="expected one reply, got 0"):
         fam.obj_get(1)
+
+
+# ---------------------------------------------------------------------------
+# Against the kernel's own model: tools/net/ynl's nlspec.SpecFamily, loaded
+# from the kernel tree, read independently of the generated code.
+
+
+def generated_module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def spec_cases(tmp_path: Path) -> list[tuple[Path, ModuleType]]:
+    cases = [(SPEC_DIR / f"{m}.yaml", generated_module(GEN_DIR / f"{m}.py", f"_gen_{m}"))
+             for m in ("netdev", "ethtool")]
+    (out,) = gen.generate(TEST_SPECS, tmp_path, SCHEMA_DIR)
+    out.path.write_text(out.text)
+    cases.append((TEST_SPECS / "ynl-test.yaml", generated_module(out.path, "_gen_ynl_test")))
+    return cases
+
+
+def test_generated_numbers_equal_the_kernel_model(tmp_path: Path) -> None:
+    nlspec = kernel.nlspec()
+    for spec_path, module in spec_cases(tmp_path):
+        kfam = nlspec.SpecFamily(str(spec_path), schema_path="")
+        # operations: (request id, reply id) as the kernel numbers them
+        assert {name: (op.req_value, op.rsp_value)
+                              for name, op in kfam.msgs.items()} == module.OPS, spec_path.name
+        # attributes of every set: number -> name
+        for set_name, kset in kfam.attr_sets.items():
+            expected_attrs = {attr.value: name for name, attr in kset.attrs.items()}
+            assert module.ATTR_NAMES[set_name] == expected_attrs, (spec_path.name, set_name)
+        # enums and flags: member values (flags as masks) and spec names
+        for def_name, kdef in kfam.consts.items():
+            if not isinstance(kdef, nlspec.SpecEnumSet):
+                continue  # a const
+            cls = getattr(module, "".join(p[:1].upper() + p[1:] for p in def_name.split("-")))
+            expected = {entry.user_value(): name for name, entry in kdef.entries.items()}
+            assert dict(cls._spec_names()) == expected, (spec_path.name, def_name)
+        assert tuple(kfam.mcast_groups) == module.MCAST_GROUPS, spec_path.name
+
+
+def test_kernel_model_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    kernel.nlspec.cache_clear()
+    monkeypatch.setenv("XDPTOOL_KTREE", str(tmp_path))
+    try:
+        with pytest.raises(kernel.KernelModelError, match="run scripts/kernel-tree"):
+            gen.load_family(SPEC_DIR / "netdev.yaml", None)
+    finally:
+        kernel.nlspec.cache_clear()
