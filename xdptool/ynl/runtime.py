@@ -280,6 +280,9 @@ _SCALARS: dict[str, struct.Struct] = {
     "be16": struct.Struct(">H"),
     "be32": struct.Struct(">I"),
     "be64": struct.Struct(">Q"),
+    "sbe16": struct.Struct(">h"),
+    "sbe32": struct.Struct(">i"),
+    "sbe64": struct.Struct(">q"),
 }
 NLA_F_NESTED = 0x8000
 
