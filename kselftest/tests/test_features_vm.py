@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Netns, by_name, sh
+from xdpvm.host import by_name, sh
+from xdpvm.netns import Netns
 
 VETH_RX_META = ["timestamp", "hash", "vlan-tag"]
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, ktree, sh
+from xdpvm.host import REPO, ktree, sh
 
 SELFTESTS = "tools/testing/selftests/drivers/net"
 

@@ -9,17 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import (
-    ACTIONS,
-    Ethnl,
-    Netns,
-    expect,
-    in_netns,
-    link,
-    send_frames,
-    sh,
-    xdp_frame,
-)
+from xdpvm.frames import ACTIONS, send_frames, xdp_frame
+from xdpvm.host import sh
+from xdpvm.netns import Netns, in_netns, link
+from xdpvm.stats import Ethnl, expect
 
 
 @dataclass

@@ -23,23 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import (
-    ACTIONS,
-    MARK_TX,
-    Ethnl,
-    Netns,
-    Senders,
-    XdpStats,
-    expect,
-    link,
-    quiet,
-    send_frames,
-    sh,
-    virtio_nic_name,
-    xdp_frame,
-    ynl_as_nobody,
-    ynl_cli,
-)
+from xdpvm.frames import ACTIONS, MARK_TX, Senders, send_frames, xdp_frame
+from xdpvm.host import sh
+from xdpvm.netns import Netns, link, quiet, virtio_nic_name
+from xdpvm.stats import Ethnl, XdpStats, expect, ynl_as_nobody, ynl_cli
 
 N = 50
 BAD_IFINDEX = 0  # no device has it: bpf_redirect() to it fails in xdp_do_redirect()
