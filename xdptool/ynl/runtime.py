@@ -600,6 +600,28 @@ def parse_error(
     )
 
 
+def iter_messages(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(type, sequence number, raw message) of each message of a datagram."""
+    offset = 0
+    while offset + NLMSG_HDRLEN <= len(data):
+        length, kind, _flags, seq, _pid = _NLMSGHDR.unpack_from(data, offset)
+        if length < NLMSG_HDRLEN or offset + length > len(data):
+            raise YnlDecodeError(f"truncated netlink message at offset {offset}")
+        yield kind, seq, data[offset : offset + length]
+        offset += (length + 3) & ~3
+
+
+def _is_end(kind: int, raw: bytes, attr_names: Mapping[int, str] | None,
+            op: str | None) -> bool:
+    """True for NLMSG_DONE and an ACK; raises YnlError for an error message."""
+    if kind not in (NLMSG_ERROR, NLMSG_DONE):
+        return False
+    err = parse_error(raw, attr_names, op) if len(raw) >= NLMSG_HDRLEN + 4 else None
+    if err is not None:
+        raise err
+    return True
+
+
 def split_messages(
     data: bytes,
     family_id: int | None = None,
@@ -613,17 +635,8 @@ def split_messages(
     an error message.
     """
     out = []
-    offset = 0
-    while offset + NLMSG_HDRLEN <= len(data):
-        length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, offset)
-        if length < NLMSG_HDRLEN or offset + length > len(data):
-            raise YnlDecodeError(f"truncated netlink message at offset {offset}")
-        raw = data[offset : offset + length]
-        offset += (length + 3) & ~3
-        if kind in (NLMSG_ERROR, NLMSG_DONE):
-            err = parse_error(raw, attr_names, op) if length >= NLMSG_HDRLEN + 4 else None
-            if err is not None:
-                raise err
+    for kind, _seq, raw in iter_messages(data):
+        if _is_end(kind, raw, attr_names, op):
             if kind == NLMSG_DONE:
                 break
             continue
@@ -748,22 +761,12 @@ class NetlinkSocket:
                         + payload)
         replies: list[bytes] = []
         while True:
-            data = self._recv()
-            offset = 0
-            while offset + NLMSG_HDRLEN <= len(data):
-                length, kind, _mflags, mseq, _pid = _NLMSGHDR.unpack_from(data, offset)
-                if length < NLMSG_HDRLEN or offset + length > len(data):
-                    raise YnlDecodeError(f"truncated netlink message at offset {offset}")
-                raw = data[offset : offset + length]
-                offset += (length + 3) & ~3
+            for kind, mseq, raw in iter_messages(self._recv()):
                 if mseq != seq:
                     if mseq == 0:
                         self._pending.append(raw)
                     continue  # a stale reply to an earlier, abandoned request
-                if kind in (NLMSG_ERROR, NLMSG_DONE):
-                    err = parse_error(raw, attr_names, op) if length >= NLMSG_HDRLEN + 4 else None
-                    if err is not None:
-                        raise err
+                if _is_end(kind, raw, attr_names, op):
                     return replies
                 if kind == NLMSG_NOOP:
                     continue
@@ -789,15 +792,8 @@ class NetlinkSocket:
             ready, _, _ = select.select([self._sock], [], [], remaining)
             if not ready:
                 return
-            data = self._recv()
-            offset = 0
-            while offset + NLMSG_HDRLEN <= len(data):
-                length, kind, _mflags, mseq, _pid = _NLMSGHDR.unpack_from(data, offset)
-                if length < NLMSG_HDRLEN or offset + length > len(data):
-                    break
-                if mseq == 0 and kind >= 0x10:
-                    self._pending.append(data[offset : offset + length])
-                offset += (length + 3) & ~3
+            self._pending.extend(raw for kind, mseq, raw in iter_messages(self._recv())
+                                 if mseq == 0 and kind >= 0x10)
 
     def close(self) -> None:
         """Close the socket (idempotent)."""
