@@ -1,8 +1,8 @@
 """Driver name via the ETHTOOL_GDRVINFO ioctl (what `ethtool -i` prints).
 
-pyroute2's ethtool ioctl helpers do not cover GDRVINFO, and the ioctl is small
-enough that a struct layout here is simpler than going through ethtool netlink
-(which has no driver-info message).
+ethtool netlink has no driver-info message, so this is the one ioctl left;
+its struct is small enough to lay out here. The name is passed as its bytes
+(xdptool.names), so devices whose names are not UTF-8 work too.
 """
 
 from __future__ import annotations
