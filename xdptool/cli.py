@@ -148,7 +148,7 @@ def _root(
     netns_name: Annotated[
         str | None,
         typer.Option("--netns", "-n", metavar="NAME", show_default=False,
-                     help="Operate inside the named network namespace (like `ip -n`)."),
+                     help="Run inside network namespace NAME (like `ip -n`)."),
     ] = None,
     version: Annotated[
         bool,
