@@ -186,14 +186,11 @@ class Renderer:
         return {"string": "str", "binary": "bytes", "flag": "bool"}[attr.type]
 
     def converter(self, attr: Attr) -> str:
-        if attr.enum is not None:
-            return self.defs[attr.enum].ident
-        if attr.type in SCALARS:
-            return "int"
+        """What turns one decoded value into value_type(attr)."""
         if attr.type == "nest":
-            assert attr.nested is not None
-            return f"{self.f.attr_sets[attr.nested].ident}.from_nla"
-        return {"string": "runtime.to_str", "binary": "runtime.to_bytes"}[attr.type]
+            return f"{self.value_type(attr)}.from_nla"
+        special = {"string": "runtime.to_str", "binary": "runtime.to_bytes"}
+        return special.get(attr.type) or self.value_type(attr)
 
     # -- module ---------------------------------------------------------
 
