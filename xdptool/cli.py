@@ -69,6 +69,19 @@ def _usage_error(err: UsageError) -> NoReturn:
     _fail(f"{message} (see '{command} --help')", err.exit_code)
 
 
+def _flushed(status: int) -> int:
+    """``status``, or 1 when what is still buffered for stdout cannot be
+    written because its reader is gone (`xdptool ... | head -c 10`): then
+    quietly, without Python's "Exception ignored" at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more can reach the reader; make the flush at exit a no-op.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
 class Group(TyperGroup):
     """Runs the command line with xdptool's error contract, so the installed
     script, `python -m xdptool` and CliRunner in tests behave the same, and
@@ -124,7 +137,7 @@ class Group(TyperGroup):
             sys.stderr.write(f"xdptool: internal error: {type(err).__name__}: "
                              f"{printable(str(err))} ({DEBUG_VAR}=1 shows the traceback)\n")
             status = 1
-        sys.exit(status if isinstance(status, int) else 0)
+        sys.exit(_flushed(status if isinstance(status, int) else 0))
 
 
 app = new_app(

@@ -128,11 +128,17 @@ def test_closed_stdout_exits_1_quietly(argv: tuple[str, ...]) -> None:
     assert (result.returncode, result.stderr) == (1, b"")
 
 
-def test_reader_gone_exits_quietly() -> None:
-    # `xdptool features --json | head -c1` with more output than one pipe buffer
+@pytest.mark.parametrize("argv", [("features", "--json"), ("features",), ("--help",)])
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_reader_gone_exits_quietly(argv: tuple[str, ...], unbuffered: str) -> None:
+    # `xdptool features --json | head -c1`: the reader is gone before the
+    # output is written (unbuffered) or flushed at exit (buffered, the default)
     read, write = os.pipe()
     os.close(read)
-    result = subprocess.run([*XDPTOOL, "features", "--json"], env=ENV, cwd=REPO,
+    env = {k: v for k, v in ENV.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
+    result = subprocess.run([*XDPTOOL, *argv], env=env, cwd=REPO,
                             stdout=write, stderr=subprocess.PIPE, check=False)
     os.close(write)
     assert (result.returncode, result.stderr) == (1, b"")
