@@ -45,35 +45,35 @@ def main() -> int:
     for ns in (tx, rx):
         sh("ip", "netns", "add", ns.name)
         quiet(ns)
-    sh("ip", "-n", tx.name, "link", "add", "a", "type", "veth", "peer", "name", "b",
+    sh("ip", "-n", tx.name, "link", "add", "ska", "type", "veth", "peer", "name", "skb",
        "netns", rx.name)
-    sh("ip", "-n", tx.name, "link", "set", "a", "up")
-    sh("ip", "-n", rx.name, "link", "set", "b", "up")
-    dst = link(rx.name, "b")["address"]
+    sh("ip", "-n", tx.name, "link", "set", "ska", "up")
+    sh("ip", "-n", rx.name, "link", "set", "skb", "up")
+    dst = link(rx.name, "skb")["address"]
     frame = bytes.fromhex(dst.replace(":", "")) + bytes.fromhex("020000000001") + \
         b"\x88\xb5" + bytes(46)
 
     def flip_generic(on: bool) -> None:
         if on:
-            sh("ip", "-n", rx.name, "link", "set", "dev", "b", "xdpgeneric", "obj", obj,
+            sh("ip", "-n", rx.name, "link", "set", "dev", "skb", "xdpgeneric", "obj", obj,
                "sec", "xdp")
         else:
-            sh("ip", "-n", rx.name, "link", "set", "dev", "b", "xdpgeneric", "off")
+            sh("ip", "-n", rx.name, "link", "set", "dev", "skb", "xdpgeneric", "off")
 
     flip = flip_generic
     if mode == "stats":
         from xdpvm.stats import Ethnl
 
-        sh("ip", "-n", rx.name, "link", "set", "dev", "b", "xdpdrv", "obj", obj, "sec", "xdp")
+        sh("ip", "-n", rx.name, "link", "set", "dev", "skb", "xdpdrv", "obj", obj, "sec", "xdp")
         ethnl = Ethnl(rx.name)
 
         def flip_stats(on: bool) -> None:
-            ethnl.set("b", int(on))
+            ethnl.set("skb", int(on))
 
         flip = flip_stats
 
     os.sched_setaffinity(0, {1})
-    senders = Senders(tx.name, "a", frame, cpus=[0])
+    senders = Senders(tx.name, "ska", frame, cpus=[0])
     start = time.monotonic()
     try:
         for i in range(iterations):
