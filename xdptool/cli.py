@@ -57,7 +57,8 @@ def error_message(err: Exception) -> str:
 
 def _fail(message: str, status: int = 1) -> NoReturn:
     """One line on stderr (newlines and odd bytes escaped), exit ``status``."""
-    sys.stderr.write(f"xdptool: {printable(message)}\n")
+    if sys.stderr is not None:  # started with stderr closed: the status still tells
+        sys.stderr.write(f"xdptool: {printable(message)}\n")
     raise typer.Exit(status)
 
 
@@ -71,13 +72,16 @@ def _usage_error(err: UsageError) -> NoReturn:
 
 def _flushed(status: int) -> int:
     """``status``, or 1 when what is still buffered for stdout cannot be
-    written because its reader is gone (`xdptool ... | head -c 10`): then
-    quietly, without Python's "Exception ignored" at exit."""
+    written: quietly when its reader is gone (`xdptool ... | head -c 10`),
+    with one line for anything else (a full disk); never Python's
+    "Exception ignored" at exit."""
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        # Nothing more can reach the reader; make the flush at exit a no-op.
+    except OSError as err:
+        # Nothing more can be written; make the flush at exit a no-op.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not isinstance(err, BrokenPipeError) and sys.stderr is not None:
+            sys.stderr.write(f"xdptool: cannot write output: {err.strerror}\n")
         return 1
     return status
 
@@ -131,12 +135,23 @@ class Group(TyperGroup):
             status = 130
         except (typer.Exit, SystemExit):
             raise
+        except EXPECTED_ERRORS as err:
+            # raised while parsing (an eager option writing to a full disk,
+            # --install-completion): the same one line as inside a command
+            if isinstance(err, OSError) and err.errno == errno.EPIPE:
+                raise
+            try:
+                _fail(error_message(err))
+            except typer.Exit as done:
+                status = done.exit_code
         except Exception as err:  # a bug: one line unless debugging
             if _debug():
                 raise
-            sys.stderr.write(f"xdptool: internal error: {type(err).__name__}: "
-                             f"{printable(str(err))} ({DEBUG_VAR}=1 shows the traceback)\n")
-            status = 1
+            try:
+                _fail(f"internal error: {type(err).__name__}: {err} "
+                      f"({DEBUG_VAR}=1 shows the traceback)")
+            except typer.Exit as done:
+                status = done.exit_code
         sys.exit(_flushed(status if isinstance(status, int) else 0))
 
 

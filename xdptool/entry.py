@@ -51,9 +51,12 @@ def main() -> None:
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
-        except BrokenPipeError:
-            # `xdptool --help | head`: nothing more to say, and nothing at exit either
+        except OSError as err:
+            # Nothing can be written (`xdptool --help | head`, a full disk), and
+            # nothing should be tried again at exit.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            if not isinstance(err, BrokenPipeError) and sys.stderr is not None:
+                sys.stderr.write(f"xdptool: cannot write output: {err.strerror}\n")
             sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

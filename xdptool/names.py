@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 
-_IFNAMSIZ = 16
-
 
 def from_kernel(raw: bytes) -> str:
     """A name as the kernel sent it (NUL-terminated or not)."""
@@ -45,20 +43,6 @@ def quoted(name: str) -> str:
     """The name for messages: shown() between double quotes, so that an empty
     name or one with odd characters is visible as such."""
     return f'"{shown(name)}"'
-
-
-def invalid_reason(name: str) -> str | None:
-    """Why the kernel could never have a device of this name (dev_valid_name()),
-    or None when it could."""
-    raw = to_kernel(name)
-    if not raw:
-        return "empty device name"
-    if len(raw) >= _IFNAMSIZ:
-        return f"device name longer than {_IFNAMSIZ - 1} bytes"
-    if raw in (b".", b"..") or any(c in raw for c in b"/:\0") or any(
-            chr(c).isspace() for c in raw if c < 0x80):
-        return "not a valid device name"
-    return None
 
 
 def printable(text: str) -> str:

@@ -34,12 +34,17 @@ def _open(name: str) -> int:
     if not name or "/" in name or name in (".", "..") or "\0" in name:
         raise XdptoolError(f"invalid network namespace name: {quoted(name)}")
     try:
-        return os.open(os.path.join(NETNS_RUN_DIR, name), os.O_RDONLY | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO left under /run/netns must not hang us
+        return os.open(os.path.join(NETNS_RUN_DIR, name),
+                       os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         raise XdptoolError(
             f"no such network namespace: {quoted(name)} (see `ip netns list`)") from None
     except PermissionError:
         raise PermissionDeniedError("opening a network namespace", "root") from None
+    except OSError as err:
+        raise XdptoolError(
+            f"cannot open network namespace {quoted(name)}: {err.strerror}") from None
 
 
 def _enter_fd(fd: int, name: str) -> None:

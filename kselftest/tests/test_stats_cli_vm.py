@@ -61,7 +61,7 @@ def to_kernel_names(counters: dict[str, int]) -> dict[str, int]:
 def test_disabled_then_enable_show_disable(setup: Setup) -> None:
     res = setup.xdptool("stats", "cx0")
     assert res.returncode == 1
-    assert res.stderr == ("xdptool: XDP statistics are not enabled on cx0: "
+    assert res.stderr == ('xdptool: XDP statistics are not enabled on "cx0": '
                           "run 'xdptool stats enable cx0'\n")
 
     res = setup.xdptool("stats", "enable", "cx0")

@@ -22,7 +22,7 @@ from xdptool.commands import stats
 from xdptool.commands import stats as stats_source
 from xdptool.errors import NoSuchDeviceError
 from xdptool.ynl.generated.ethtool import Header, XdpStats, XdpStatsCnt
-from xdptool.ynl.runtime import FamilyNotFoundError, YnlError
+from xdptool.ynl.runtime import FamilyNotFoundError, YnlDecodeError, YnlError
 
 if TYPE_CHECKING:
     from click.testing import Result
@@ -334,15 +334,15 @@ def test_unknown_command_answer_also_means_no_series(kernel: FakeKernel) -> None
 
 
 def test_not_enabled(kernel: FakeKernel) -> None:
-    assert_error(run("stats", "veth1"), "XDP statistics are not enabled on veth1: "
+    assert_error(run("stats", "veth1"), 'XDP statistics are not enabled on "veth1": '
                  "run 'xdptool stats enable veth1'")
     assert_error(run("stats", "--json", "veth1"), "XDP statistics are not enabled on "
-                 "veth1: run 'xdptool stats enable veth1'")
+                 '"veth1": run \'xdptool stats enable veth1\'')
 
 
 def test_not_enabled_shows_other_extack(kernel: FakeKernel) -> None:
     kernel.get_error = YnlError(errno.ENODATA, extack="queue 3 is gone")
-    assert_error(run("stats", "veth0"), "XDP statistics are not enabled on veth0: "
+    assert_error(run("stats", "veth0"), 'XDP statistics are not enabled on "veth0": '
                  "run 'xdptool stats enable veth0' (kernel: queue 3 is gone)")
 
 
@@ -384,7 +384,7 @@ def test_other_errors_show_extack(kernel: FakeKernel) -> None:
 def test_error_during_watch(kernel: FakeKernel) -> None:
     kernel.enabled.clear()
     assert_error(run("stats", "--watch", "veth0"), "XDP statistics are not enabled on "
-                 "veth0: run 'xdptool stats enable veth0'")
+                 '"veth0": run \'xdptool stats enable veth0\'')
 
 
 # ---------------------------------------------------------------------------
@@ -415,3 +415,17 @@ def test_real_ifindex_of() -> None:
     for bad in ("nosuch-xdpt0", "x" * 40, "a\0b"):
         with pytest.raises(NoSuchDeviceError):
             stats_source.ifindex_of(bad)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_interval_must_be_finite(kernel: FakeKernel, value: str) -> None:
+    result = run("stats", "veth0", "--watch", "--interval", value)
+    assert result.exit_code == 2
+    assert "--interval must be a number of seconds" in result.stderr
+    assert kernel.calls == []
+
+
+def test_reply_that_makes_no_sense_says_why(kernel: FakeKernel) -> None:
+    kernel.get_error = YnlDecodeError("xdp-stats: kernel reply lacks required attribute X")
+    assert_error(run("stats", "veth0"), "veth0: reading XDP statistics failed: "
+                 "xdp-stats: kernel reply lacks required attribute X")

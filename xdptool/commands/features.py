@@ -12,14 +12,13 @@ from "no": a kernel without the netdev family must never read as "no XDP".
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import typer
 
-from xdptool import bpfinfo, drvinfo, links, netdev_source, table
+from xdptool import bpfinfo, drvinfo, links, netdev_source, output, table
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import shown
@@ -310,8 +309,8 @@ def command(
     """What XDP each device supports, and what is attached now."""
     reports = collect(devices or ())
     if json_out:
-        sys.stdout.write(to_json(reports))
+        output.write(to_json(reports))
     elif devices or long:
-        sys.stdout.write(text(reports))
+        output.write(text(reports))
     else:
-        sys.stdout.write(table_text(reports, table.terminal_width()))
+        output.write(table_text(reports, table.terminal_width()))

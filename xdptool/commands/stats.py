@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
+import shlex
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Annotated, Any, Self
 import typer
 from typer.core import TyperGroup
 
-from xdptool import table
+from xdptool import output, table
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import (
     KernelUnsupportedError,
@@ -37,9 +38,9 @@ from xdptool.errors import (
     PermissionDeniedError,
     XdptoolError,
 )
-from xdptool.names import shown
+from xdptool.names import quoted, shown
 from xdptool.ynl.generated.ethtool import Ethtool, Header, XdpStats, XdpStatsCnt
-from xdptool.ynl.runtime import FamilyNotFoundError, YnlError
+from xdptool.ynl.runtime import FamilyNotFoundError, YnlDecodeError, YnlError
 
 # ---------------------------------------------------------------------------
 # Model
@@ -168,8 +169,8 @@ SERIES_OPS = ("xdp-get", "xdp-set", "xdp-stats-get")
 
 class StatsNotEnabledError(XdptoolError):
     def __init__(self, ifname: str, extack: str | None = None) -> None:
-        message = (f"XDP statistics are not enabled on {ifname}: "
-                   f"run 'xdptool stats enable {ifname}'")
+        message = (f"XDP statistics are not enabled on {quoted(ifname)}: "
+                   f"run 'xdptool stats enable {shlex.quote(ifname)}'")
         if extack and extack != NOT_ENABLED_EXTACK:
             message += f" (kernel: {extack})"
         super().__init__(message)
@@ -227,7 +228,8 @@ def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
     if err.is_unsupported and not err.extack:
         # genetlink's answer to a command it does not know
         return KernelUnsupportedError(NO_SERIES)
-    detail = os.strerror(err.errno)
+    # A reply that made no sense (YnlDecodeError) says why in its message.
+    detail = err.message if isinstance(err, YnlDecodeError) else os.strerror(err.errno)
     if err.extack:
         detail += f": {err.extack}"
     return XdptoolError(f"{ifname}: {doing} XDP statistics failed: {detail}")
@@ -414,13 +416,13 @@ class _Redraw:
     """Redraws a block of text in place on a terminal (cursor up, clear below)."""
 
     def __init__(self) -> None:
-        self._lines = 0
+        self._rows = 0
 
-    def show(self, text: str) -> None:
-        up = f"\x1b[{self._lines}F" if self._lines else ""
-        sys.stdout.write(f"{up}\x1b[J{text}")
-        sys.stdout.flush()
-        self._lines = text.count("\n")
+    def show(self, text: str, width: int) -> None:
+        up = f"\x1b[{self._rows}F" if self._rows else ""
+        output.write(f"{up}\x1b[J{text}", flush=True)
+        # Screen rows, not lines: a line longer than the terminal wraps.
+        self._rows = sum(max(1, -(-len(line) // width)) for line in text.splitlines())
 
 
 def _watch(device: str, interval: float, count: int | None, per_queue: bool,
@@ -430,21 +432,20 @@ def _watch(device: str, interval: float, count: int | None, per_queue: bool,
         samples = watch(lambda: source.get(device), interval, count)
         if json_out:
             for sample in samples:
-                sys.stdout.write(sample_to_json_line(sample))
-                sys.stdout.flush()
+                output.write(sample_to_json_line(sample), flush=True)
             return
         width = table.terminal_width()
         if width is None:
             # Piped: one table per refresh, nothing to redraw in place.
             for sample in samples:
-                sys.stdout.write(watch_table(sample, interval, per_queue) + "\n")
-                sys.stdout.flush()
+                output.write(watch_table(sample, interval, per_queue) + "\n", flush=True)
             return
         redraw = _Redraw()
         redraw.show(f"XDP actions on {shown(device)}: first rates in {interval:g} s "
-                    "(Ctrl-C quits)\n")
+                    "(Ctrl-C quits)\n", width)
         for sample in samples:
-            redraw.show(watch_table(sample, interval, per_queue, table.terminal_width()))
+            width = table.terminal_width() or width
+            redraw.show(watch_table(sample, interval, per_queue, width), width)
 
 
 _DEV = Annotated[str, typer.Argument(metavar="DEV", show_default=False,
@@ -477,17 +478,20 @@ def show_command(
     redirect, unknown, redirect-errors."""
     if not watch_ and (interval is not None or count is not None):
         raise typer.BadParameter("--interval and --count go with --watch")
+    if interval is not None and not math.isfinite(interval):
+        # nan passes click's range check (every comparison is false)
+        raise typer.BadParameter(f"--interval must be a number of seconds, not {interval}")
     if watch_:
         # Ctrl-C ends it with exit status 130, as it does any command (xdptool.cli).
         _watch(device, 1.0 if interval is None else interval, count, per_queue, json_out)
         return
     result = get_stats(device)
     if json_out:
-        sys.stdout.write(to_json(result))
+        output.write(to_json(result))
     elif per_queue:
-        sys.stdout.write(queue_table(result, table.terminal_width()))
+        output.write(queue_table(result, table.terminal_width()))
     else:
-        sys.stdout.write(text(result))
+        output.write(text(result))
 
 
 def enable_command(device: _DEV) -> None:

@@ -69,6 +69,8 @@ NLM_F_ACK = 0x4
 NLM_F_DUMP = 0x300
 NLM_F_CAPPED = 0x100
 NLM_F_ACK_TLVS = 0x200
+NLM_F_DUMP_INTR = 0x10
+DUMP_ATTEMPTS = 3
 NETLINK_EXT_ACK = 11
 NLMSGERR_ATTR_MSG = 1
 NLMSGERR_ATTR_OFFS = 2
@@ -754,25 +756,38 @@ class NetlinkSocket:
 
         A dump ends at NLMSG_DONE, a request with NLM_F_ACK at its ACK, any
         other request at its first reply. Raises YnlError for an error reply.
+        A dump the kernel marks interrupted (NLM_F_DUMP_INTR: the objects
+        changed while it ran) is asked again, up to DUMP_ATTEMPTS times.
         """
+        for _ in range(DUMP_ATTEMPTS):
+            replies, interrupted = self._exchange(msg_type, flags, payload, op, attr_names)
+            if not interrupted:
+                return replies
+        raise YnlError(errno_mod.EINTR, op=op, extack=(
+            f"the dump was interrupted by concurrent changes {DUMP_ATTEMPTS} times"))
+
+    def _exchange(self, msg_type: int, flags: int, payload: bytes, op: str | None,
+                  attr_names: Mapping[int, str] | None) -> tuple[list[bytes], bool]:
         self._seq = self._seq % 0x7FFFFFFF + 1
         seq = self._seq
         self._sock.send(_NLMSGHDR.pack(NLMSG_HDRLEN + len(payload), msg_type, flags, seq, 0)
                         + payload)
         replies: list[bytes] = []
+        interrupted = False
         while True:
             for kind, mseq, raw in iter_messages(self._recv()):
                 if mseq != seq:
                     if mseq == 0:
                         self._pending.append(raw)
                     continue  # a stale reply to an earlier, abandoned request
+                interrupted |= bool(_NLMSGHDR.unpack_from(raw)[2] & NLM_F_DUMP_INTR)
                 if _is_end(kind, raw, attr_names, op):
-                    return replies
+                    return replies, interrupted
                 if kind == NLMSG_NOOP:
                     continue
                 replies.append(raw)
                 if not flags & (NLM_F_DUMP | NLM_F_ACK):
-                    return replies
+                    return replies, interrupted
 
     def add_membership(self, group_id: int) -> None:
         self._sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group_id)
@@ -875,21 +890,21 @@ class YnlSocket:
             if len(replies) != 1:
                 raise YnlDecodeError(f"getfamily {family!r}: {len(replies)} replies")
             reply = decode_as(_CtrlMsg, replies[0])
+            self.family_id: int = required(reply, "FAMILY_ID", int, "getfamily")
+            groups = reply.get_attr("MCAST_GROUPS")
+            self.mcast_groups: dict[str, int] = {
+                group.get_attr("NAME"): group.get_attr("ID")
+                for group in (groups.get_attrs("ENTRY") if groups is not None else ())
+            }
+            ops = reply.get_attr("OPS")
+            self._kernel_ops: dict[int, int] = {
+                op.get_attr("ID"): op.get_attr("FLAGS") or 0
+                for op in (ops.get_attrs("ENTRY") if ops is not None else ())
+                if op.get_attr("ID") is not None
+            }
         except BaseException:
             self._nl.close()
             raise
-        self.family_id: int = required(reply, "FAMILY_ID", int, "getfamily")
-        groups = reply.get_attr("MCAST_GROUPS")
-        self.mcast_groups: dict[str, int] = {
-            group.get_attr("NAME"): group.get_attr("ID")
-            for group in (groups.get_attrs("ENTRY") if groups is not None else ())
-        }
-        ops = reply.get_attr("OPS")
-        self._kernel_ops: dict[int, int] = {
-            op.get_attr("ID"): op.get_attr("FLAGS") or 0
-            for op in (ops.get_attrs("ENTRY") if ops is not None else ())
-            if op.get_attr("ID") is not None
-        }
 
     def request(
         self,
