@@ -25,7 +25,7 @@ from typer._click.exceptions import (  # Typer vendors click since 0.26
 )
 from typer.core import TyperGroup
 
-from xdptool import __version__, netns
+from xdptool import __version__, netns, output
 from xdptool.commands import COMMANDS, new_app
 from xdptool.errors import XdptoolError
 from xdptool.names import printable
@@ -68,22 +68,6 @@ def _usage_error(err: UsageError) -> NoReturn:
     message = "; ".join(line.strip() for line in err.format_message().splitlines()
                         if line.strip())
     _fail(f"{message} (see '{command} --help')", err.exit_code)
-
-
-def _flushed(status: int) -> int:
-    """``status``, or 1 when what is still buffered for stdout cannot be
-    written: quietly when its reader is gone (`xdptool ... | head -c 10`),
-    with one line for anything else (a full disk); never Python's
-    "Exception ignored" at exit."""
-    try:
-        sys.stdout.flush()
-    except OSError as err:
-        # Nothing more can be written; make the flush at exit a no-op.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        if not isinstance(err, BrokenPipeError) and sys.stderr is not None:
-            sys.stderr.write(f"xdptool: cannot write output: {err.strerror}\n")
-        return 1
-    return status
 
 
 class Group(TyperGroup):
@@ -152,7 +136,7 @@ class Group(TyperGroup):
                       f"({DEBUG_VAR}=1 shows the traceback)")
             except typer.Exit as done:
                 status = done.exit_code
-        sys.exit(_flushed(status if isinstance(status, int) else 0))
+        sys.exit(output.flushed(status if isinstance(status, int) else 0))
 
 
 app = new_app(

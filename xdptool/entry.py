@@ -48,15 +48,12 @@ def main() -> None:
 
             run_cli()
             return
+        from xdptool import output
+
         try:
             sys.stdout.write(text)
-            sys.stdout.flush()
-        except OSError as err:
-            # Nothing can be written (`xdptool --help | head`, a full disk), and
-            # nothing should be tried again at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            if not isinstance(err, BrokenPipeError) and sys.stderr is not None:
-                sys.stderr.write(f"xdptool: cannot write output: {err.strerror}\n")
-            sys.exit(1)
+        except OSError as err:  # `xdptool --help | head`, a full disk
+            sys.exit(output.abandon(err))
+        sys.exit(output.flushed(0))
     except KeyboardInterrupt:
         sys.exit(130)

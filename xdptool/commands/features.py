@@ -221,12 +221,16 @@ FIELDS: tuple[Field, ...] = (
                      for p in r.attached],
           "attached", lambda r: _attached_text(r.attached)),
 )
-# The JSON order puts xdp-zc-max-segs after the verdicts (docs/cli.md).
-_JSON_ORDER = ("ifindex", "driver", "native_xdp", "redirect", "redirect_target",
-               "redirect_target_sg", "rx_sg", "xsk_zerocopy", "hw_offload",
-               "rx_metadata_timestamp", "rx_metadata_hash", "rx_metadata_vlan_tag",
-               "xsk_tx_timestamp", "xsk_tx_checksum", "xdp_zc_max_segs", "xdp_features",
-               "xdp_rx_metadata_features", "xsk_features", "attached")
+
+
+def _json_order() -> tuple[str, ...]:
+    """FIELDS' order, but xdp_zc_max_segs after the last verdict (docs/cli.md)."""
+    keys = [f.json_key for f in FIELDS if f.json_key != "xdp_zc_max_segs"]
+    keys.insert(keys.index("xsk_tx_checksum") + 1, "xdp_zc_max_segs")
+    return tuple(keys)
+
+
+_JSON_ORDER = _json_order()
 _BY_JSON_KEY = {f.json_key: f for f in FIELDS}
 
 
