@@ -13,6 +13,9 @@ same for every family:
 * the attribute codec the generated classes describe themselves to;
 * the transport, :class:`NetlinkSocket` and :class:`YnlSocket` on the stdlib
   socket module, with extended ACK reporting enabled;
+* what the kernel says about a family: its operations and their flags
+  (CTRL_CMD_GETFAMILY, when a socket is opened) and an operation's request
+  policy (CTRL_CMD_GETPOLICY, :class:`OpPolicy`, parsed by :func:`parse_policy`);
 * helpers the generated code calls, and ones that split raw netlink bytes
   (used by the tests on captured replies).
 
@@ -41,6 +44,10 @@ __all__ = [
     "GenlMessage",
     "NestedAttrs",
     "NetlinkSocket",
+    "NlAttrType",
+    "OpPolicy",
+    "Policy",
+    "PolicyAttr",
     "YnlDecodeError",
     "YnlEnum",
     "YnlError",
@@ -51,6 +58,7 @@ __all__ = [
     "encode_message",
     "genl_cmd",
     "parse_error",
+    "parse_policy",
     "split_messages",
     "to_spec_dict",
 ]
@@ -696,6 +704,24 @@ CTRL_ATTR_OP_ID = 1
 CTRL_ATTR_OP_FLAGS = 2
 CTRL_ATTR_MCAST_GRP_NAME = 1
 CTRL_ATTR_MCAST_GRP_ID = 2
+CTRL_CMD_GETPOLICY = 10
+CTRL_ATTR_POLICY = 8
+CTRL_ATTR_OP_POLICY = 9
+CTRL_ATTR_OP = 10
+CTRL_ATTR_POLICY_DO = 1
+CTRL_ATTR_POLICY_DUMP = 2
+# <linux/netlink.h>: enum netlink_policy_type_attr
+NL_POLICY_TYPE_ATTR_TYPE = 1
+NL_POLICY_TYPE_ATTR_MIN_VALUE_S = 2
+NL_POLICY_TYPE_ATTR_MAX_VALUE_S = 3
+NL_POLICY_TYPE_ATTR_MIN_VALUE_U = 4
+NL_POLICY_TYPE_ATTR_MAX_VALUE_U = 5
+NL_POLICY_TYPE_ATTR_MIN_LENGTH = 6
+NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7
+NL_POLICY_TYPE_ATTR_POLICY_IDX = 8
+NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE = 9
+NL_POLICY_TYPE_ATTR_BITFIELD32_MASK = 10
+NL_POLICY_TYPE_ATTR_MASK = 12
 # Dumps come in datagrams of at most 32 KiB (netlink_recvmsg caps what it learns).
 _RECV_SIZE = 1 << 16
 
@@ -862,7 +888,188 @@ class _CtrlMsg(GenlMessage):
         (CTRL_ATTR_FAMILY_NAME, "FAMILY_NAME", "asciiz"),
         (CTRL_ATTR_OPS, "OPS", "nest_ops|nested"),
         (CTRL_ATTR_MCAST_GROUPS, "MCAST_GROUPS", "nest_groups|nested"),
+        (CTRL_ATTR_OP, "OP", "uint32"),
     )
+
+
+# ---------------------------------------------------------------------------
+# Request policies (CTRL_CMD_GETPOLICY)
+
+
+class NlAttrType(enum.IntEnum):
+    """<linux/netlink.h> enum netlink_attribute_type: what a policy accepts."""
+
+    FLAG = 1
+    U8 = 2
+    U16 = 3
+    U32 = 4
+    U64 = 5
+    S8 = 6
+    S16 = 7
+    S32 = 8
+    S64 = 9
+    BINARY = 10
+    STRING = 11
+    NUL_STRING = 12
+    NESTED = 13
+    NESTED_ARRAY = 14
+    BITFIELD32 = 15
+    SINT = 16
+    UINT = 17
+
+
+# Short names, as YNL specs spell the types ("nest", not "nested").
+_NL_ATTR_TYPE_NAMES = {
+    NlAttrType.FLAG: "flag", NlAttrType.U8: "u8", NlAttrType.U16: "u16",
+    NlAttrType.U32: "u32", NlAttrType.U64: "u64", NlAttrType.S8: "s8",
+    NlAttrType.S16: "s16", NlAttrType.S32: "s32", NlAttrType.S64: "s64",
+    NlAttrType.BINARY: "binary", NlAttrType.STRING: "string",
+    NlAttrType.NUL_STRING: "nul-string", NlAttrType.NESTED: "nest",
+    NlAttrType.NESTED_ARRAY: "nest-array", NlAttrType.BITFIELD32: "bitfield32",
+    NlAttrType.SINT: "sint", NlAttrType.UINT: "uint",
+}
+
+
+def nl_attr_type_name(kind: int) -> str:
+    """"u8", "nest", ... for an NL_ATTR_TYPE_* value; ``type-N`` for one newer than us."""
+    return _NL_ATTR_TYPE_NAMES.get(kind, f"type-{kind}")  # type: ignore[call-overload]
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyAttr:
+    """What a kernel policy accepts for one attribute (an entry of CTRL_ATTR_POLICY).
+
+    ``type`` is an NL_ATTR_TYPE_* value (:class:`NlAttrType`); the other
+    fields are None when the kernel did not state them. Integer types come
+    with their range (``min_value``/``max_value``) or, when validated by a
+    mask, with ``mask`` instead; nests with the index of their own policy.
+    """
+
+    type: int
+    min_value: int | None = None
+    max_value: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    policy_idx: int | None = None
+    policy_maxtype: int | None = None
+    bitfield32_mask: int | None = None
+    mask: int | None = None
+
+    @property
+    def type_name(self) -> str:
+        return nl_attr_type_name(self.type)
+
+    def describe(self) -> str:
+        """Short text for messages: "u8 0..1", "u32 mask 0x7", "nest", "nul-string max 15"."""
+        text = self.type_name
+        if self.mask is not None:
+            text += f" mask {self.mask:#x}"
+        elif self.min_value is not None and self.max_value is not None:
+            text += f" {self.min_value}..{self.max_value}"
+        if self.bitfield32_mask is not None:
+            text += f" mask {self.bitfield32_mask:#x}"
+        if self.min_length is not None:
+            text += f" min {self.min_length}"
+        if self.max_length is not None:
+            text += f" max {self.max_length}"
+        return text
+
+    @classmethod
+    def decode(cls, payload: bytes) -> PolicyAttr:
+        """From the nest the kernel writes for one attribute (netlink_policy_dump_write)."""
+        fields: dict[str, int] = {}
+        kind = None
+        for num, data in _iter_nlattrs(payload, 0, len(payload)):
+            if num == NL_POLICY_TYPE_ATTR_TYPE:
+                kind = _var_int(data, False)
+            elif num in _POLICY_FIELDS:
+                name, signed = _POLICY_FIELDS[num]
+                fields[name] = _var_int(data, signed)
+        if kind is None:
+            raise YnlDecodeError("getpolicy: an attribute policy without NL_POLICY_TYPE_ATTR_TYPE")
+        return cls(type=kind, **fields)
+
+
+_POLICY_FIELDS: dict[int, tuple[str, bool]] = {
+    NL_POLICY_TYPE_ATTR_MIN_VALUE_S: ("min_value", True),
+    NL_POLICY_TYPE_ATTR_MAX_VALUE_S: ("max_value", True),
+    NL_POLICY_TYPE_ATTR_MIN_VALUE_U: ("min_value", False),
+    NL_POLICY_TYPE_ATTR_MAX_VALUE_U: ("max_value", False),
+    NL_POLICY_TYPE_ATTR_MIN_LENGTH: ("min_length", False),
+    NL_POLICY_TYPE_ATTR_MAX_LENGTH: ("max_length", False),
+    NL_POLICY_TYPE_ATTR_POLICY_IDX: ("policy_idx", False),
+    NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE: ("policy_maxtype", False),
+    NL_POLICY_TYPE_ATTR_BITFIELD32_MASK: ("bitfield32_mask", False),
+    NL_POLICY_TYPE_ATTR_MASK: ("mask", False),
+}
+
+# A policy: attribute number -> what is accepted. Attributes it rejects (or
+# ignores: NLA_UNSPEC) are not listed, as the kernel does not list them.
+Policy = Mapping[int, PolicyAttr]
+
+
+@dataclasses.dataclass(frozen=True)
+class OpPolicy:
+    """The request policies of one operation of a family, as CTRL_CMD_GETPOLICY reports them.
+
+    ``do`` and ``dump`` are the indices (into ``policies``) of the policy
+    that validates ``do`` and ``dump`` requests, None when that mode has
+    none; ``policies`` holds them and every policy they nest, by index.
+    """
+
+    cmd: int
+    do: int | None
+    dump: int | None
+    policies: Mapping[int, Policy]
+
+    def policy(self, mode: str) -> Policy | None:
+        """The top-level policy of "do" or "dump" requests (None: no policy)."""
+        if mode not in ("do", "dump"):
+            raise ValueError(f"mode must be 'do' or 'dump', not {mode!r}")
+        idx = self.do if mode == "do" else self.dump
+        return None if idx is None else self.policies.get(idx, {})
+
+    def nested(self, attr: PolicyAttr) -> Policy:
+        """The policy of a nest's attributes ({} when the kernel gave none)."""
+        if attr.policy_idx is None:
+            return {}
+        return self.policies.get(attr.policy_idx, {})
+
+
+def parse_policy(replies: Sequence[bytes], cmd: int) -> OpPolicy:
+    """An OpPolicy from the raw replies to a CTRL_CMD_GETPOLICY dump for one op.
+
+    Each reply carries either CTRL_ATTR_OP_POLICY (op -> the policy indices
+    of its do and dump requests) or CTRL_ATTR_POLICY (policy index ->
+    attribute number -> NL_POLICY_TYPE_ATTR_*).
+    """
+    do = dump = None
+    seen_op = False
+    policies: dict[int, dict[int, PolicyAttr]] = {}
+    for raw in replies:
+        if len(raw) < NLMSG_HDRLEN + GENL_HDRLEN:
+            raise YnlDecodeError(f"getpolicy: message too short ({len(raw)} bytes)")
+        end = min(_NLMSGHDR.unpack_from(raw)[0], len(raw))
+        for kind, payload in _iter_nlattrs(raw, NLMSG_HDRLEN + GENL_HDRLEN, end):
+            if kind == CTRL_ATTR_OP_POLICY:
+                for op, modes in iter_attrs(payload):
+                    # Linux 6.18 labels a dump-only op 0 (the cmd of its absent do).
+                    if op not in (cmd, 0):
+                        raise YnlDecodeError(f"getpolicy: asked for op {cmd}, got op {op}")
+                    seen_op = True
+                    for mode, value in iter_attrs(modes):
+                        if mode == CTRL_ATTR_POLICY_DO:
+                            do = _var_int(value, False)
+                        elif mode == CTRL_ATTR_POLICY_DUMP:
+                            dump = _var_int(value, False)
+            elif kind == CTRL_ATTR_POLICY:
+                for idx, attrs in iter_attrs(payload):
+                    table = policies.setdefault(idx, {})
+                    for num, attr in iter_attrs(attrs):
+                        table[num] = PolicyAttr.decode(attr)
+    if not seen_op:
+        raise YnlDecodeError(f"getpolicy: no policy of op {cmd} in the reply")
+    return OpPolicy(cmd=cmd, do=do, dump=dump, policies=policies)
 
 
 class YnlSocket:
@@ -935,6 +1142,21 @@ class YnlSocket:
         """
         return dict(self._kernel_ops)
 
+    def get_policy(self, cmd: int) -> OpPolicy:
+        """The request policy of one operation (request cmd), asked now.
+
+        Sends CTRL_CMD_GETPOLICY (a dump, to the controller: nothing goes to
+        the family itself). Raises YnlError: ENOENT when the family has no
+        such operation, ENODATA when the operation has no policy.
+        """
+        request = new_request(_CtrlMsg, CTRL_CMD_GETPOLICY,
+                              [("FAMILY_ID", self.family_id), ("OP", cmd)])
+        payload = encode_message(request, msg_type=GENL_ID_CTRL)[NLMSG_HDRLEN:]
+        replies = self._nl.request(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_DUMP, payload,
+                                   op="getpolicy")
+        return parse_policy(
+            [raw for raw in replies if _NLMSGHDR.unpack_from(raw)[1] == GENL_ID_CTRL], cmd)
+
     def subscribe(self, group: str) -> None:
         """Join a multicast group of the family by its spec name."""
         if group not in self.mcast_groups:
@@ -988,6 +1210,23 @@ class YnlFamily:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def kernel_ops(self) -> dict[int, int]:
+        """Request cmd -> CTRL_ATTR_OP_FLAGS, as the running kernel registered them."""
+        return self._sock.kernel_ops()
+
+    def get_policy(self, op: str | int) -> OpPolicy:
+        """The running kernel's request policy of an operation (spec name or request cmd).
+
+        See :meth:`YnlSocket.get_policy`; asks the kernel every time.
+        """
+        if isinstance(op, str):
+            if op not in self.op_ids or self.op_ids[op][0] is None:
+                raise ValueError(f"{self.family_name}: no request operation {op!r} in the spec")
+            cmd = self.op_ids[op][0]
+            assert cmd is not None
+            op = cmd
+        return self._sock.get_policy(op)
 
     def kernel_supports(self, *ops: str) -> bool:
         """True when the running kernel implements every named operation as the spec says.

@@ -568,7 +568,8 @@ def check_names(family: Family, fail: Any) -> None:
             if attr.ident in methods:
                 raise fail(attr.path, f"attribute name {attr.name!r} clashes with a method")
     methods = {"close", "subscribe", "notifications", "family_id", "family_name"}
-    methods |= {"mcast_groups", "op_ids", "op_modes", "kernel_supports"}
+    methods |= {"mcast_groups", "op_ids", "op_modes", "kernel_supports", "kernel_ops",
+                "get_policy"}
     for op in family.ops:
         for builder in (f"{op.ident}_do_request", f"{op.ident}_dump_request"):
             claim(builder, f"request builder of {op.name!r}")
