@@ -1,9 +1,10 @@
-"""`xdptool stats` through the real Typer app, the ethtool family faked.
+"""`xdptool stats` through the real Typer app, the ethtool and netdev families faked.
 
-The fake stands in for the generated ``Ethtool`` class (same methods, the
-generated dataclasses as replies, YnlError as the kernel's errors), so the
-whole path below the CLI runs: series detection, error mapping, conversion,
-rendering.
+The fakes stand in for the generated ``Ethtool`` and ``Netdev`` classes
+(same methods, the generated dataclasses as replies, YnlError as the
+kernel's errors; the ethtool one describes its ops and request policies like
+the series' kernel, tests/unit/genl_fake.py), so the whole path below the
+CLI runs: series check, error mapping, conversion, rendering.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from genl_fake import SERIES_OPS, SERIES_XDP_GET, SERIES_XDP_SET, policy_messages
 from typer.testing import CliRunner
 
-from xdptool import cli
+from xdptool import cli, series
 from xdptool.commands import stats
 from xdptool.commands import stats as stats_source
 from xdptool.errors import NoSuchDeviceError
-from xdptool.ynl.generated.ethtool import Header, XdpStats, XdpStatsCnt
+from xdptool.ynl import runtime as rt
+from xdptool.ynl.generated.ethtool import Header, HeaderFlags, Xdp, XdpStat
+from xdptool.ynl.generated.netdev import Qstats, QstatsScope, QueueType
 from xdptool.ynl.runtime import FamilyNotFoundError, YnlDecodeError, YnlError
 
 if TYPE_CHECKING:
@@ -29,40 +33,51 @@ if TYPE_CHECKING:
 
 runner = CliRunner()
 
-NO_SERIES = ("xdptool: this kernel has no XDP action statistics (ETHTOOL_MSG_XDP_*): "
-             "boot a kernel with the xdptool series (patches/) applied\n")
+NO_SERIES = f"xdptool: {series.NO_SERIES}\n"
+COUNTER_FIELDS = ("aborted", "drop", "pass_", "tx", "redirect", "unknown", "redirect_errors")
+POLICIES = {200: rt.parse_policy(policy_messages(21, 200, SERIES_XDP_GET, 0, 0), 200),
+            201: rt.parse_policy(policy_messages(21, 201, SERIES_XDP_SET, 0, None), 201)}
 
 
-def cnt(base: int, queue_id: int | None = None) -> XdpStatsCnt:
-    return XdpStatsCnt(queue_id=queue_id, aborted=base, drop=base * 10, pass_=base * 100,
-                       tx=base + 1, redirect=base + 2, unknown=0, redirect_errors=base + 3)
+def cnt(base: int) -> tuple[int, ...]:
+    """aborted, drop, pass, tx, redirect, unknown, redirect-errors"""
+    return (base, base * 10, base * 100, base + 1, base + 2, 0, base + 3)
 
 
 @dataclass
 class FakeKernel:
-    """What the ethtool family of the faked kernel does."""
+    """What the ethtool and netdev families of the faked kernel do."""
 
     series: bool = True
     devices: dict[str, int] = field(default_factory=lambda: {"lo": 1, "veth0": 7, "veth1": 8})
     enabled: set[str] = field(default_factory=lambda: {"veth0"})
-    # Raised by the next xdp-set / xdp-stats-get instead of the normal answer.
+    # Raised by the next xdp-set / xdp-get / qstats-get instead of the normal answer.
     set_error: BaseException | None = None
     get_error: BaseException | None = None
-    # Raised when opening the family.
+    qstats_error: BaseException | None = None
+    # Raised when opening the ethtool family.
     open_error: BaseException | None = None
+    # Frames counted in the total but in no current queue (a queue that went away).
+    extra: int = 0
     calls: list[tuple[str, Any]] = field(default_factory=list)
     reads: int = 0
     interrupt_after: int | None = None  # KeyboardInterrupt on this read (Ctrl-C)
     open_sockets: int = 0
 
-    def reply(self, name: str) -> XdpStats:
+    def name_of(self, ifindex: int | None) -> str:
+        for name, index in self.devices.items():
+            if index == ifindex:
+                return name
+        raise YnlError(errno.ENODEV, extack="no device matches ifindex", op="x")
+
+    def queues(self) -> dict[int, tuple[int, ...]]:
         # veth0 counts 1000 more frames per reading on queue 1, none on queue 0
-        n = self.reads
-        return XdpStats(
-            header=Header(dev_index=self.devices[name], dev_name=name),
-            total=cnt(1 + n * 10),
-            queue=(cnt(1 + n * 10, 1), cnt(0, 0)),
-        )
+        return {0: cnt(0), 1: cnt(11 + self.reads * 10)}
+
+    def total(self) -> tuple[int, ...]:
+        per_queue = self.queues().values()
+        return tuple(sum(values) + (self.extra if i == 2 else 0)
+                     for i, values in enumerate(zip(*per_queue, strict=True)))
 
 
 class FakeEthtool:
@@ -72,29 +87,30 @@ class FakeEthtool:
         self.k = kernel
         kernel.open_sockets += 1
 
-    def kernel_supports(self, *ops: str) -> bool:
-        assert set(ops) == {"xdp-get", "xdp-set", "xdp-stats-get"}
-        return self.k.series
+    def kernel_ops(self) -> dict[int, int]:
+        if self.k.series:
+            return dict(SERIES_OPS)
+        return {46: 0xE, 47: 0x1A, 48: 0x1A}  # Linux 6.18: TSCONFIG_GET/_SET, RSS_SET
 
-    def _dev(self, header: Header) -> str:
-        assert header.dev_name is not None
-        if header.dev_name not in self.k.devices:
-            raise YnlError(errno.ENODEV, extack="no device matches name", op="x")
-        return header.dev_name
+    def get_policy(self, op: str | int) -> rt.OpPolicy:
+        self.k.calls.append(("getpolicy", op))
+        return POLICIES[int(op)]
 
-    def xdp_stats_get(self, header: Header) -> XdpStats:
+    def xdp_get(self, header: Header) -> Xdp:
         assert self.k.series, "sent a request to a kernel without the series"
-        self.k.calls.append(("xdp-stats-get", header))
+        self.k.calls.append(("xdp-get", header))
         if self.k.get_error is not None:
             raise self.k.get_error
-        name = self._dev(header)
+        name = self.k.name_of(header.dev_index)
+        enabled = name in self.k.enabled
+        stat = None
+        if enabled and header.flags is not None and header.flags & HeaderFlags.STATS:
+            stat = XdpStat(**dict(zip(COUNTER_FIELDS, self.k.total(), strict=True)))
         self.k.reads += 1
         if self.k.interrupt_after is not None and self.k.reads > self.k.interrupt_after:
             raise KeyboardInterrupt
-        if name not in self.k.enabled:
-            raise YnlError(errno.ENODATA, extack=stats_source.NOT_ENABLED_EXTACK,
-                           op="xdp-stats-get")
-        return self.k.reply(name)
+        return Xdp(header=Header(dev_index=header.dev_index, dev_name=name),
+                   stats_enabled=int(enabled), stats=stat)
 
     def xdp_set(self, *, header: Header | None = None, stats_enabled: int | None = None) -> None:
         assert self.k.series, "sent a request to a kernel without the series"
@@ -102,8 +118,37 @@ class FakeEthtool:
         self.k.calls.append(("xdp-set", (header, stats_enabled)))
         if self.k.set_error is not None:
             raise self.k.set_error
-        name = self._dev(header)
+        name = self.k.name_of(header.dev_index)
         (self.k.enabled.add if stats_enabled else self.k.enabled.discard)(name)
+
+    def close(self) -> None:
+        self.k.open_sockets -= 1
+
+
+class FakeNetdev:
+    def __init__(self, kernel: FakeKernel) -> None:
+        self.k = kernel
+        kernel.open_sockets += 1
+
+    def kernel_supports(self, *ops: str) -> bool:
+        assert ops == ("qstats-get",)
+        return True
+
+    def qstats_get_dump(self, *, ifindex: int | None = None,
+                        scope: QstatsScope | int | None = None) -> list[Qstats]:
+        self.k.calls.append(("qstats-get", (ifindex, scope)))
+        if self.k.qstats_error is not None:
+            raise self.k.qstats_error
+        name = self.k.name_of(ifindex)
+        rows = []
+        if name in self.k.enabled:
+            for qid, values in self.k.queues().items():
+                fields: dict[str, Any] = {f"rx_xdp_{f.rstrip('_')}": v
+                                          for f, v in zip(COUNTER_FIELDS, values, strict=True)}
+                rows.append(Qstats(ifindex=ifindex, queue_type=QueueType.RX, queue_id=qid,
+                                   rx_packets=5, **fields))
+        rows.append(Qstats(ifindex=ifindex, queue_type=QueueType.TX, queue_id=0, tx_packets=9))
+        return rows
 
     def close(self) -> None:
         self.k.open_sockets -= 1
@@ -130,6 +175,7 @@ def kernel(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKernel]:
         return k.devices[name]
 
     monkeypatch.setattr(stats_source, "open_family", lambda: FakeEthtool(k))
+    monkeypatch.setattr(stats_source, "open_netdev", lambda: FakeNetdev(k))
     monkeypatch.setattr(stats_source, "ifindex_of", ifindex_of)
     t = FakeTime()
     monkeypatch.setattr(stats, "_clock", t.clock)
@@ -158,11 +204,14 @@ XDP action statistics for veth0:
 aborted:         11
 drop:            110
 pass:            1100
-tx:              12
-redirect:        13
+tx:              13
+redirect:        15
 unknown:         0
-redirect-errors: 14
+redirect-errors: 17
 """
+TOTAL_VETH0 = {"aborted": 11, "drop": 110, "pass": 1100, "tx": 13, "redirect": 15,
+               "unknown": 0, "redirect_errors": 17}
+VERIFY = [("getpolicy", 200), ("getpolicy", 201)]
 
 
 @pytest.mark.parametrize("argv", [("stats", "veth0"), ("stats", "show", "veth0")])
@@ -170,7 +219,9 @@ def test_text(kernel: FakeKernel, argv: tuple[str, ...]) -> None:
     result = run(*argv)
     assert result.exit_code == 0, result.output
     assert result.stdout == TEXT_VETH0
-    assert kernel.calls == [("xdp-stats-get", Header(dev_name="veth0"))]
+    # the total alone: ethtool xdp-get with the stats flag, by ifindex; no queues read
+    assert kernel.calls == [*VERIFY,
+                            ("xdp-get", Header(dev_index=7, flags=HeaderFlags.STATS))]
 
 
 def test_json_exact(kernel: FakeKernel) -> None:
@@ -179,8 +230,7 @@ def test_json_exact(kernel: FakeKernel) -> None:
     assert json.loads(result.stdout) == {
         "ifname": "veth0",
         "ifindex": 7,
-        "total": {"aborted": 11, "drop": 110, "pass": 1100, "tx": 12, "redirect": 13,
-                  "unknown": 0, "redirect_errors": 14},
+        "total": TOTAL_VETH0,
         "queues": [
             {"queue_id": 0, "aborted": 0, "drop": 0, "pass": 0, "tx": 1, "redirect": 2,
              "unknown": 0, "redirect_errors": 3},
@@ -190,15 +240,28 @@ def test_json_exact(kernel: FakeKernel) -> None:
     }
     # field order is part of the interface
     assert list(json.loads(result.stdout)) == ["ifname", "ifindex", "total", "queues"]
+    # queues first (netdev qstats-get, scope queue), then the total
+    assert kernel.calls[2:] == [("qstats-get", (7, QstatsScope.QUEUE)),
+                                ("xdp-get", Header(dev_index=7, flags=HeaderFlags.STATS))]
     # options may come after DEV too
     kernel.reads = 0
     assert run("stats", "veth0", "--json").stdout == result.stdout
 
 
+def test_json_total_is_the_kernels(kernel: FakeKernel) -> None:
+    """The total is ethtool's, not the sum of the queues: here 50 more pass."""
+    kernel.extra = 50
+    out = json.loads(run("stats", "veth0", "--json").stdout)
+    assert out["total"]["pass"] == 1150
+    assert sum(q["pass"] for q in out["queues"]) == 1100
+
+
 def test_json_with_missing_counter_is_null(kernel: FakeKernel,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FakeKernel, "reply", lambda self, name: XdpStats(
-        header=Header(dev_index=7, dev_name=name), total=XdpStatsCnt(drop=5)))
+    monkeypatch.setattr(FakeEthtool, "xdp_get", lambda self, header: Xdp(
+        header=Header(dev_index=7, dev_name="veth0"), stats_enabled=1,
+        stats=XdpStat(drop=5)))
+    monkeypatch.setattr(FakeNetdev, "qstats_get_dump", lambda self, **kw: [])
     out = json.loads(run("stats", "veth0", "--json").stdout)
     assert out["total"]["drop"] == 5 and out["total"]["pass"] is None
     assert out["queues"] == []
@@ -215,8 +278,32 @@ def test_per_queue_table(kernel: FakeKernel) -> None:
     assert [line.split() for line in lines[2:]] == [
         ["0", "0", "0", "0", "1", "2", "0", "3"],
         ["1", "11", "110", "1100", "12", "13", "0", "14"],
-        ["total", "11", "110", "1100", "12", "13", "0", "14"],
+        ["total", "11", "110", "1100", "13", "15", "0", "17"],
     ]
+
+
+def test_per_queue_table_other_row(kernel: FakeKernel) -> None:
+    """Queues that do not add up to the total: an `other` row says by how much."""
+    kernel.extra = 7
+    lines = run("stats", "veth0", "-q").stdout.splitlines()
+    assert [line.split() for line in lines[2:]] == [
+        ["0", "0", "0", "0", "1", "2", "0", "3"],
+        ["1", "11", "110", "1100", "12", "13", "0", "14"],
+        ["other", "0", "0", "7", "0", "0", "0", "0"],
+        ["total", "11", "110", "1107", "13", "15", "0", "17"],
+    ]
+
+
+def test_per_queue_device_without_queue_counters(kernel: FakeKernel) -> None:
+    kernel.qstats_error = YnlError(errno.EOPNOTSUPP, op="qstats-get")
+    lines = run("stats", "veth0", "-q").stdout.splitlines()
+    assert [line.split()[0] for line in lines[2:]] == ["total"]
+
+
+def test_per_queue_read_fails(kernel: FakeKernel) -> None:
+    kernel.qstats_error = YnlError(errno.EBUSY, extack="try again", op="qstats-get")
+    assert_error(run("stats", "veth0", "-q"), "veth0: reading per-queue XDP statistics "
+                 "failed: Device or resource busy: try again")
 
 
 # ---------------------------------------------------------------------------
@@ -237,13 +324,14 @@ def test_watch_text_rates(kernel: FakeKernel) -> None:
         ["aborted", "21", "5.0"],
         ["drop", "210", "50.0"],
         ["pass", "2100", "500"],
-        ["tx", "22", "5.0"],
-        ["redirect", "23", "5.0"],
+        ["tx", "23", "5.0"],
+        ["redirect", "25", "5.0"],
         ["unknown", "0", "0"],
-        ["redirect-errors", "24", "5.0"],
+        ["redirect-errors", "27", "5.0"],
     ]
     assert blocks[1].splitlines()[2].split() == ["aborted", "31", "5.0"]
-    assert len(kernel.calls) == 3  # baseline + 2 refreshes, one socket
+    # baseline + 2 refreshes, one socket, no queues needed
+    assert [c[0] for c in kernel.calls] == ["getpolicy"] * 2 + ["xdp-get"] * 3
 
 
 def test_watch_per_queue_rates(kernel: FakeKernel) -> None:
@@ -258,6 +346,15 @@ def test_watch_per_queue_rates(kernel: FakeKernel) -> None:
     ]
 
 
+def test_watch_per_queue_other_rates(kernel: FakeKernel) -> None:
+    kernel.extra = 3
+    lines = run("stats", "-w", "veth0", "-q", "-c", "1").stdout.strip().splitlines()
+    assert [line.split() for line in lines[4:]] == [
+        ["other", "0", "0", "0", "0", "0", "0", "0"],
+        ["total", "10.0", "100", "1000", "10.0", "10.0", "0", "10.0"],
+    ]
+
+
 def test_watch_json_lines(kernel: FakeKernel) -> None:
     result = run("stats", "veth0", "--watch", "--json", "--interval", "0.5", "--count", "2")
     assert result.exit_code == 0, result.output
@@ -267,6 +364,7 @@ def test_watch_json_lines(kernel: FakeKernel) -> None:
     assert first["rates"] == {"aborted": 20.0, "drop": 200.0, "pass": 2000.0, "tx": 20.0,
                               "redirect": 20.0, "unknown": 0.0, "redirect_errors": 20.0}
     assert [q["rates"]["pass"] for q in first["queues"]] == [0.0, 2000.0]
+    assert list(first) == ["ifname", "ifindex", "total", "queues", "seconds", "rates"]
 
 
 def test_watch_ctrl_c_exits_130_quietly(kernel: FakeKernel) -> None:
@@ -302,8 +400,8 @@ def test_enable_disable_print_nothing(kernel: FakeKernel) -> None:
     result = run("stats", "disable", "veth0")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     assert "veth0" not in kernel.enabled
-    assert kernel.calls == [("xdp-set", (Header(dev_name="veth1"), 1)),
-                            ("xdp-set", (Header(dev_name="veth0"), 0))]
+    assert kernel.calls == [*VERIFY, ("xdp-set", (Header(dev_index=8), 1)),
+                            *VERIFY, ("xdp-set", (Header(dev_index=7), 0))]
 
 
 # ---------------------------------------------------------------------------
@@ -328,9 +426,12 @@ def test_kernel_without_ethtool_family(kernel: FakeKernel) -> None:
     assert run("stats", "lo").stderr == NO_SERIES
 
 
-def test_unknown_command_answer_also_means_no_series(kernel: FakeKernel) -> None:
-    kernel.get_error = YnlError(errno.EOPNOTSUPP, op="xdp-stats-get")
-    assert_error(run("stats", "veth0"), NO_SERIES[len("xdptool: "):-1])
+def test_series_mismatch_is_one_line(kernel: FakeKernel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FakeEthtool, "kernel_ops", lambda self: {200: 0x2 | 0x8, 201: 0xA})
+    assert_error(run("stats", "veth0"), "ethtool message 200 on this kernel is not the XDP "
+                 "series' xdp-get (do only, expected do and dump): this kernel's series is a "
+                 "version xdptool does not speak")
+    assert kernel.calls == []
 
 
 def test_not_enabled(kernel: FakeKernel) -> None:
@@ -340,10 +441,11 @@ def test_not_enabled(kernel: FakeKernel) -> None:
                  '"veth1": run \'xdptool stats enable veth1\'')
 
 
-def test_not_enabled_shows_other_extack(kernel: FakeKernel) -> None:
-    kernel.get_error = YnlError(errno.ENODATA, extack="queue 3 is gone")
-    assert_error(run("stats", "veth0"), 'XDP statistics are not enabled on "veth0": '
-                 "run 'xdptool stats enable veth0' (kernel: queue 3 is gone)")
+def test_enabled_without_counters(kernel: FakeKernel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FakeEthtool, "xdp_get", lambda self, header: Xdp(
+        header=Header(dev_index=7, dev_name="veth0"), stats_enabled=1))
+    assert_error(run("stats", "veth0"), "veth0: reading XDP statistics failed: the kernel "
+                 "counts them but sent no counters")
 
 
 @pytest.mark.parametrize(("cmd", "verb"), [("enable", "enabling"), ("disable", "disabling")])
@@ -351,7 +453,8 @@ def test_not_enabled_shows_other_extack(kernel: FakeKernel) -> None:
 def test_permission_denied(kernel: FakeKernel, cmd: str, verb: str, code: int) -> None:
     kernel.set_error = YnlError(code, op="xdp-set")
     assert_error(run("stats", cmd, "veth0"),
-                 f"permission denied: {verb} XDP statistics needs CAP_NET_ADMIN")
+                 f"permission denied: {verb} XDP statistics needs CAP_NET_ADMIN "
+                 "in the initial user namespace")
 
 
 @pytest.mark.parametrize("argv", [("stats", "nosuch0"), ("stats", "enable", "nosuch0"),
@@ -367,14 +470,17 @@ def test_unknown_device_even_without_series(kernel: FakeKernel) -> None:
 
 
 def test_device_gone_between_lookup_and_request(kernel: FakeKernel) -> None:
-    kernel.get_error = YnlError(errno.ENODEV, extack="no device matches name")
+    kernel.get_error = YnlError(errno.ENODEV, extack="no device matches ifindex")
     assert_error(run("stats", "veth0"), 'no such device: "veth0"')
+    kernel.get_error = None
+    kernel.qstats_error = YnlError(errno.ENODEV)
+    assert_error(run("stats", "veth0", "--json"), 'no such device: "veth0"')
 
 
 def test_other_errors_show_extack(kernel: FakeKernel) -> None:
-    kernel.set_error = YnlError(errno.EBUSY, extack="device is being reconfigured")
+    kernel.set_error = YnlError(errno.ENOMEM, extack="cannot allocate XDP statistics counters")
     assert_error(run("stats", "enable", "veth0"), "veth0: enabling XDP statistics failed: "
-                 "Device or resource busy: device is being reconfigured")
+                 "Cannot allocate memory: cannot allocate XDP statistics counters")
     kernel.set_error = None
     kernel.get_error = YnlError(errno.EOPNOTSUPP, extack="not on this device type")
     assert_error(run("stats", "veth0"), "veth0: reading XDP statistics failed: "
@@ -426,6 +532,6 @@ def test_interval_must_be_finite(kernel: FakeKernel, value: str) -> None:
 
 
 def test_reply_that_makes_no_sense_says_why(kernel: FakeKernel) -> None:
-    kernel.get_error = YnlDecodeError("xdp-stats: kernel reply lacks required attribute X")
+    kernel.get_error = YnlDecodeError("xdp: kernel reply lacks required attribute X")
     assert_error(run("stats", "veth0"), "veth0: reading XDP statistics failed: "
-                 "xdp-stats: kernel reply lacks required attribute X")
+                 "xdp: kernel reply lacks required attribute X")

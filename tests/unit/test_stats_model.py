@@ -7,7 +7,8 @@ import pytest
 from xdptool.commands import stats
 from xdptool.commands import stats as stats_source
 from xdptool.commands.stats import COUNTERS, DeviceStats, QueueStats, counts, rate_sample, rates
-from xdptool.ynl.generated.ethtool import Header, XdpStats, XdpStatsCnt
+from xdptool.ynl.generated.ethtool import Header, Xdp, XdpStat
+from xdptool.ynl.generated.netdev import Qstats, QueueType
 
 
 def c(**values: int) -> dict[str, int | None]:
@@ -94,22 +95,60 @@ def test_watch_uses_module_clock_by_default(monkeypatch: pytest.MonkeyPatch) -> 
     assert t.sleeps == [0.5] and sample.seconds == 0.5
 
 
-def test_from_reply_sorts_queues_and_fills_names() -> None:
-    reply = XdpStats(
+def test_from_replies_total_from_ethtool_queues_from_qstats() -> None:
+    reply = Xdp(
         header=Header(dev_index=7, dev_name="veth0"),
-        total=XdpStatsCnt(aborted=1, drop=2, pass_=3, tx=4, redirect=5, unknown=6,
-                          redirect_errors=7),
-        queue=(XdpStatsCnt(queue_id=3, drop=1), XdpStatsCnt(queue_id=0, pass_=2)),
+        stats_enabled=1,
+        stats=XdpStat(aborted=1, drop=2, pass_=3, tx=4, redirect=5, unknown=6,
+                      redirect_errors=7),
     )
-    got = stats_source.from_reply(reply, "ignored", 99)
+    rows = [
+        Qstats(ifindex=7, queue_type=QueueType.RX, queue_id=3, rx_xdp_drop=1),
+        Qstats(ifindex=7, queue_type=QueueType.TX, queue_id=0, tx_packets=9),
+        Qstats(ifindex=7, queue_type=QueueType.RX, queue_id=0, rx_xdp_pass=2, rx_packets=4),
+        # an RX queue without XDP counters (not active), another device, no queue id
+        Qstats(ifindex=7, queue_type=QueueType.RX, queue_id=5, rx_packets=4),
+        Qstats(ifindex=8, queue_type=QueueType.RX, queue_id=1, rx_xdp_pass=9),
+        Qstats(ifindex=7, rx_xdp_pass=9),
+    ]
+    got = stats_source.from_replies(reply, rows, "ignored", 7)
     assert got.ifname == "veth0" and got.ifindex == 7
     assert got.total == {"aborted": 1, "drop": 2, "pass": 3, "tx": 4, "redirect": 5,
                          "unknown": 6, "redirect_errors": 7}
     assert [q.queue_id for q in got.queues] == [0, 3]
     assert got.queues[1].counters == c(drop=1)
+    assert got.queues[0].counters == c(pass_=2)
 
 
-def test_from_reply_without_total_or_header_names() -> None:
-    got = stats_source.from_reply(XdpStats(header=Header()), "veth1", 8)
+def test_from_replies_without_queues_or_header_names() -> None:
+    got = stats_source.from_replies(Xdp(header=Header(), stats=XdpStat()), None, "veth1", 8)
     assert (got.ifname, got.ifindex, got.queues) == ("veth1", 8, ())
     assert got.total == dict.fromkeys(COUNTERS)
+
+
+def test_unattributed() -> None:
+    queues = (QueueStats(0, full(1)), QueueStats(1, full(10)))
+    total: dict[str, int | None] = {
+        name: (full(1)[name] or 0) + (full(10)[name] or 0) + (full(0)[name] or 0)
+        for name in COUNTERS}
+    assert stats.unattributed(DeviceStats("veth0", 7, total, queues)) == full(0)
+    assert not stats.shows_other(dict.fromkeys(COUNTERS, 0) | {"drop": None})
+    assert not stats.shows_other(None)
+    total["pass"] = (total["pass"] or 0) + 5
+    other = stats.unattributed(DeviceStats("veth0", 7, total, queues))
+    assert other is not None and other["pass"] == 2 + 5
+    assert stats.shows_other(other)
+    # no queues read: nothing to compare; a counter a queue lacks: unknown
+    assert stats.unattributed(DeviceStats("veth0", 7, total)) is None
+    partial = stats.unattributed(DeviceStats("veth0", 7, total, (QueueStats(0, c(drop=1)),)))
+    assert partial is not None and partial["aborted"] is None and partial["drop"] == 13
+
+
+def test_rate_sample_other() -> None:
+    q = (QueueStats(0, full(0)),)
+    prev = DeviceStats("veth0", 7, full(0), q)
+    cur = DeviceStats("veth0", 7, {n: (v or 0) + 4 for n, v in full(0).items()}, q)
+    sample = rate_sample(prev, cur, 2.0)
+    assert sample.other == dict.fromkeys(COUNTERS, 2.0)
+    assert rate_sample(DeviceStats("veth0", 7, full(0)), DeviceStats("veth0", 7, full(0)),
+                       1.0).other is None

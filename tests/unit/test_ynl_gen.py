@@ -296,13 +296,63 @@ def test_netdev_model_numbers() -> None:
         ("xdp-rx-metadata-features", 5, "NETDEV_A_DEV_XDP_RX_METADATA_FEATURES"),
         ("xsk-features", 6, "NETDEV_A_DEV_XSK_FEATURES"),
     ]
-    assert [(op.name, op.req_value) for op in family.ops] == [
-        ("dev-get", 1),
-        ("dev-add-ntf", 2),
-        ("dev-del-ntf", 3),
-        ("dev-change-ntf", 4),
+    qstats = family.attr_sets["qstats"]
+    assert [(a.name, a.value) for a in qstats.attrs] == [
+        ("ifindex", 1), ("queue-type", 2), ("queue-id", 3), ("scope", 4),
+        ("rx-packets", 8), ("rx-bytes", 9), ("tx-packets", 10), ("tx-bytes", 11),
+        ("rx-xdp-aborted", 200), ("rx-xdp-drop", 201), ("rx-xdp-pass", 202),
+        ("rx-xdp-tx", 203), ("rx-xdp-redirect", 204), ("rx-xdp-unknown", 205),
+        ("rx-xdp-redirect-errors", 206),
+    ]
+    # the operations between dev-change-ntf and qstats-get are placeholders
+    # (name and doc) that hold their ids: qstats-get is 12, as in Linux 6.12
+    assert [(op.name, op.req_value, op.do is not None or op.dump is not None)
+            for op in family.ops] == [
+        ("dev-get", 1, True),
+        ("dev-add-ntf", 2, False),
+        ("dev-del-ntf", 3, False),
+        ("dev-change-ntf", 4, False),
+        ("page-pool-get", 5, False),
+        ("page-pool-add-ntf", 6, False),
+        ("page-pool-del-ntf", 7, False),
+        ("page-pool-change-ntf", 8, False),
+        ("page-pool-stats-get", 9, False),
+        ("queue-get", 10, False),
+        ("napi-get", 11, False),
+        ("qstats-get", 12, True),
     ]
     assert family.mcast_groups == ["mgmt"]
+
+
+def test_placeholder_ops_get_no_methods() -> None:
+    from xdptool.ynl.generated import netdev
+
+    assert netdev.OP_MODES["queue-get"] == ()
+    assert not hasattr(netdev.Netdev, "queue_get")
+    assert not hasattr(netdev, "page_pool_get_do_request")
+    assert netdev.OP_MODES["qstats-get"] == ("dump",)
+    assert hasattr(netdev.Netdev, "qstats_get_dump")
+
+
+def test_subset_numbers_equal_the_kernel_specs() -> None:
+    """Every operation and attribute the bindings keep has the number the
+    kernel tree's full spec gives it (a subset must not renumber)."""
+    specs = kernel.kernel_tree() / "Documentation" / "netlink" / "specs"
+    if not (specs / "ethtool.yaml").is_file():
+        pytest.skip(f"no kernel tree: {specs} missing (run scripts/kernel-tree)")
+    if "name: xdp-stat\n" not in (specs / "ethtool.yaml").read_text():
+        pytest.skip(f"the series is not applied in {specs.parent.parent.parent}")
+    nlspec = kernel.nlspec()
+    for name in ("ethtool", "netdev"):
+        module = generated_module(GEN_DIR / f"{name}.py", f"_gen_full_{name}")
+        kfam = nlspec.SpecFamily(str(specs / f"{name}.yaml"), schema_path="")
+        for op, ids in module.OPS.items():
+            kop = kfam.msgs[op]
+            assert (kop.req_value, kop.rsp_value) == ids, (name, op)
+        for set_name, attrs in module.ATTR_NAMES.items():
+            kattrs = kfam.attr_sets[set_name].attrs
+            assert {num: attr for num, attr in attrs.items()} == {
+                kattrs[attr].value: attr for attr in attrs.values()}, (name, set_name)
 
 
 # ---------------------------------------------------------------------------

@@ -142,10 +142,10 @@ def test_equal_subset_passes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("doc: How many.", "doc: How many?",
-     "attribute-sets[thing].attributes[1].doc: ynl-specs has 'How many?', "
+     "attribute-sets[thing].attributes[count].doc: ynl-specs has 'How many?', "
      "the kernel spec has 'How many.'"),
     ("type: u64", "type: u32",
-     "attribute-sets[thing].attributes[1].type: ynl-specs has 'u32', "
+     "attribute-sets[thing].attributes[count].type: ynl-specs has 'u32', "
      "the kernel spec has 'u64'"),
     ("entries: [ off, on ]", "entries: [ off, on, auto ]",
      "definitions[mode].entries: 3 items in ynl-specs, 2 in the kernel spec"),
@@ -174,7 +174,7 @@ def test_key_only_in_kernel_is_a_mismatch(tmp_path: Path) -> None:
     ours, theirs = pair(tmp_path, SUBSET, kernel)
     result = run("--spec", ours, "--kernel-spec", theirs)
     assert result.returncode == 1
-    assert ("demo.yaml: attribute-sets[thing].attributes[1].display-hint: only in the kernel "
+    assert ("demo.yaml: attribute-sets[thing].attributes[count].display-hint: only in the kernel "
             "spec ('hex')") in result.stdout
 
 
@@ -198,11 +198,195 @@ def test_tree_option_and_env(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "error:" in missing.stderr
 
 
-def test_repo_subset_matches_real_kernel_tree() -> None:
+def test_repo_subsets_match_real_kernel_tree() -> None:
     if not KERNEL_ETHTOOL.is_file():
         pytest.skip(f"no kernel tree: {KERNEL_ETHTOOL} missing (run scripts/kernel-tree)")
-    if "xdp-stats-get" not in KERNEL_ETHTOOL.read_text():
+    if "name: xdp-stat\n" not in KERNEL_ETHTOOL.read_text():
         pytest.skip(f"the series is not applied in {KTREE}: its ethtool.yaml has no "
-                    "xdp-stats-get (run scripts/kernel-tree)")
-    result = run("--tree", KTREE)
+                    "xdp-stat attribute set (run scripts/kernel-tree)")
+    result = run("--tree", KTREE)  # every ynl-specs/*.yaml
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "ethtool.yaml matches" in result.stdout
+    assert "netdev.yaml matches" in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# Partial attribute sets, placeholder operations, numbers
+
+UNIFIED = """\
+    name: uni
+    doc: Unified ids.
+    attribute-sets:
+      - name: stats
+        doc: Counters.
+        attributes:
+          - name: ifindex
+            type: u32
+          - name: scope
+            type: uint
+          - name: rx-packets
+            type: uint
+            value: 8
+          - name: rx-bytes
+            type: uint
+          - name: rx-xdp-drop
+            type: uint
+            value: 200
+          - name: rx-xdp-pass
+            type: uint
+    operations:
+      list:
+        - name: dev-get
+          doc: Get a device.
+          attribute-set: stats
+          dump:
+            reply:
+              attributes: [ ifindex ]
+        - name: pool-get
+          doc: Get a pool.
+          attribute-set: stats
+          config-cond: pools
+          dump:
+            reply:
+              attributes: [ ifindex ]
+        - name: stats-get
+          doc: Get statistics.
+          attribute-set: stats
+          dump:
+            request:
+              attributes: [ ifindex, scope ]
+            reply:
+              attributes: [ ifindex, rx-xdp-drop ]
+"""
+
+UNIFIED_SUBSET = """\
+    # SPDX-License-Identifier: BSD-3-Clause
+    name: uni
+    doc: Unified ids.
+    attribute-sets:
+      - name: stats
+        doc: Counters.
+        attributes:
+          - name: ifindex
+            type: u32
+          - name: scope
+            type: uint
+          - name: rx-xdp-drop
+            type: uint
+            value: 200
+    operations:
+      list:
+        - name: dev-get
+          doc: Get a device.
+          attribute-set: stats
+          dump:
+            reply:
+              attributes: [ ifindex ]
+        - name: pool-get
+          doc: Get a pool.
+        - name: stats-get
+          doc: Get statistics.
+          attribute-set: stats
+          dump:
+            request:
+              attributes: [ ifindex, scope ]
+            reply:
+              attributes: [ ifindex, rx-xdp-drop ]
+"""
+
+
+def unified_pair(tmp_path: Path, subset: str) -> tuple[Path, Path]:
+    ours, theirs = tmp_path / "uni.yaml", tmp_path / "kernel-uni.yaml"
+    ours.write_text(textwrap.dedent(subset))
+    theirs.write_text(textwrap.dedent(UNIFIED))
+    return ours, theirs
+
+
+def test_partial_set_and_placeholder_op_pass(tmp_path: Path) -> None:
+    ours, theirs = unified_pair(tmp_path, UNIFIED_SUBSET)
+    result = run("--spec", ours, "--kernel-spec", theirs)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # leaving out the placeholder renumbers the next operation
+    ("        - name: pool-get\n          doc: Get a pool.\n", "",
+     "operations[stats-get]: ids (2, 2) in ynl-specs, (3, 3) in the kernel spec "
+     "(keep the operations before it: name and doc suffice)"),
+    # a placeholder keeps its doc verbatim too
+    ("          doc: Get a pool.\n", "          doc: Get pools.\n",
+     "operations[pool-get].doc: ynl-specs has 'Get pools.', the kernel spec has 'Get a pool.'"),
+    # a placeholder is name and doc only: any other key makes it a full copy
+    ("          doc: Get a pool.\n", "          doc: Get a pool.\n          attribute-set: stats\n",
+     "operations[pool-get].config-cond: only in the kernel spec ('pools')"),
+    # the set's own keys are compared
+    ("        doc: Counters.\n", "        doc: Counter.\n",
+     "attribute-sets[stats].doc: ynl-specs has 'Counter.', the kernel spec has 'Counters.'"),
+    ("          - name: rx-xdp-drop\n", "          - name: rx-xdp-dropped\n",
+     "attribute-sets[stats].attributes[rx-xdp-dropped]: missing from the kernel spec"),
+])
+def test_subset_mismatch_is_reported(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in UNIFIED_SUBSET
+    ours, theirs = unified_pair(tmp_path, UNIFIED_SUBSET.replace(old, new, 1))
+    result = run("--spec", ours, "--kernel-spec", theirs)
+    assert result.returncode == 1, result.stdout
+    assert f"uni.yaml: {message}" in result.stdout.splitlines()
+
+
+def test_attribute_left_out_before_an_implicit_number(tmp_path: Path) -> None:
+    subset = UNIFIED_SUBSET.replace(
+        "          - name: rx-xdp-drop\n            type: uint\n            value: 200\n",
+        "          - name: rx-packets\n            type: uint\n            value: 8\n"
+        "          - name: rx-xdp-drop\n            type: uint\n            value: 200\n"
+        "          - name: rx-xdp-pass\n            type: uint\n")
+    ours, theirs = unified_pair(tmp_path, subset)
+    assert run("--spec", ours, "--kernel-spec", theirs).returncode == 0
+    gap = subset.replace("          - name: scope\n            type: uint\n"
+                         "          - name: rx-packets\n            type: uint\n"
+                         "            value: 8\n", "          - name: scope\n"
+                         "            type: uint\n          - name: rx-bytes\n"
+                         "            type: uint\n")
+    ours, theirs = unified_pair(tmp_path, gap)
+    result = run("--spec", ours, "--kernel-spec", theirs)
+    assert result.returncode == 1
+    assert ("uni.yaml: attribute-sets[stats].attributes[rx-bytes]: number 3 in ynl-specs, "
+            "9 in the kernel spec (keep the attributes before it)") in result.stdout
+
+
+def test_kernel_spec_needs_one_spec(tmp_path: Path) -> None:
+    ours, theirs = unified_pair(tmp_path, UNIFIED_SUBSET)
+    result = run("--spec", ours, "--spec", ours, "--kernel-spec", theirs)
+    assert result.returncode == 2 and "exactly one --spec" in result.stderr
+    assert run("--kernel-spec", theirs).returncode == 2
+
+
+def test_number_port_agrees_with_nlspec() -> None:
+    """The script numbers like the kernel's YNL model (nlspec.py) does."""
+    if not (KTREE / "tools" / "net" / "ynl").is_dir():
+        pytest.skip(f"no kernel tree at {KTREE} (run scripts/kernel-tree)")
+    import importlib.machinery
+    import importlib.util
+
+    import yaml  # type: ignore[import-untyped]
+
+    from xdptool.ynl.gen import kernel
+
+    loader = importlib.machinery.SourceFileLoader("_ynl_specs_match", str(SCRIPT))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    match = importlib.util.module_from_spec(spec)
+    loader.exec_module(match)
+    nlspec = kernel.nlspec(KTREE)
+    paths = [KTREE / "Documentation" / "netlink" / "specs" / name
+             for name in ("ethtool.yaml", "netdev.yaml")]
+    paths += sorted((REPO / "ynl-specs").glob("*.yaml"))
+    for path in paths:
+        data = yaml.safe_load(path.read_text())
+        family = nlspec.SpecFamily(str(path), schema_path="")
+        ops = match.op_numbers(data["operations"])
+        assert ops == {name: (op.req_value, op.rsp_value) for name, op in family.msgs.items()}
+        for aset in data["attribute-sets"]:
+            if "subset-of" in aset:
+                continue
+            kset = family.attr_sets[aset["name"]]
+            assert match.attr_numbers(aset) == {n: a.value for n, a in kset.attrs.items()}

@@ -1,17 +1,22 @@
 """`xdptool stats`: per-action XDP counters of one device, and their rates.
 
 Model (plain values, no netlink), kernel adapter (the only user of the
-generated ethtool bindings) and rendering (ethtool-like text, an aligned
-per-queue table, JSON, the --watch views) of the command, in that order.
-Counter names are the JSON field names (docs/cli.md), in the order the
-kernel's uapi lists them.
+generated ethtool bindings, and of netdev's qstats) and rendering
+(ethtool-like text, an aligned per-queue table, JSON, the --watch views) of
+the command, in that order. Counter names are the JSON field names
+(docs/cli.md), in the order the kernel's uapi lists them.
+
+Where the numbers come from: the device total from the ethtool family's
+xdp-get with the stats header flag (the series' message 200), the RX queues
+from the netdev family's qstats-get dump, scope queue (upstream's per-queue
+statistics, to which the series adds rx-xdp-*). The total also holds what
+no current queue does (queues that went away, frames lost when redirects
+were flushed), so it may exceed the sum of the queues: shown as `other`.
 
 Detecting the series: the ethtool family numbers its commands in one enum
-that grows with every kernel, so the series' ids (xdp-get 46, xdp-set 47,
-xdp-stats-get 48 on its 6.12 base) belong to other commands on later kernels
-(6.18: TSCONFIG_GET, TSCONFIG_SET, RSS_SET). Sending them blindly could run
-one of those, so the kernel's operation list (CTRL_CMD_GETFAMILY) must show
-all three ids with the do/dump modes of the spec before anything is sent.
+that grows with every kernel, so before anything is sent to messages 200
+and 201, xdptool.series checks that the kernel's are the series' xdp-get
+and xdp-set, by their modes and request policies.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Annotated, Any, Self
 import typer
 from typer.core import TyperGroup
 
-from xdptool import output, table
+from xdptool import output, series, table
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import (
     KernelUnsupportedError,
@@ -39,7 +44,8 @@ from xdptool.errors import (
     XdptoolError,
 )
 from xdptool.names import quoted, shown
-from xdptool.ynl.generated.ethtool import Ethtool, Header, XdpStats, XdpStatsCnt
+from xdptool.ynl.generated.ethtool import Ethtool, Header, HeaderFlags, Xdp, XdpStat
+from xdptool.ynl.generated.netdev import Netdev, Qstats, QstatsScope, QueueType
 from xdptool.ynl.runtime import FamilyNotFoundError, YnlDecodeError, YnlError
 
 # ---------------------------------------------------------------------------
@@ -73,6 +79,29 @@ class DeviceStats:
             if q.queue_id == queue_id:
                 return q
         return None
+
+
+def unattributed(stats: DeviceStats) -> dict[str, int | None] | None:
+    """The device total minus the sum of its queues, per counter: what no
+    current queue accounts for (queues that went away, frames lost when
+    redirects were flushed). None when no queue was read; a counter is None
+    when the total or a queue lacks it."""
+    if not stats.queues:
+        return None
+    out: dict[str, int | None] = {}
+    for name in COUNTERS:
+        total = stats.total.get(name)
+        parts = [q.counters.get(name) for q in stats.queues]
+        if total is None or any(part is None for part in parts):
+            out[name] = None
+        else:
+            out[name] = total - sum(part for part in parts if part is not None)
+    return out
+
+
+def shows_other(other: Counts | None) -> bool:
+    """Whether the queues leave anything unaccounted for (an `other` row)."""
+    return other is not None and any(other.get(name) for name in COUNTERS)
 
 
 def counts(values: Mapping[str, int | None]) -> dict[str, int | None]:
@@ -114,17 +143,22 @@ class RateSample:
     seconds: float  # time between the two readings
     rates: Rates  # of the device total
     queues: tuple[QueueRates, ...]
+    other: Rates | None = None  # of unattributed(), when there are queues
 
 
 def rate_sample(prev: DeviceStats, cur: DeviceStats, seconds: float) -> RateSample:
-    """Rates of the total and of each queue of ``cur`` (matched by queue id)."""
+    """Rates of the total, of each queue of ``cur`` (matched by queue id) and
+    of what the queues do not account for."""
     queues = []
     for q in cur.queues:
         before = prev.queue(q.queue_id)
         queues.append(QueueRates(q.queue_id, q.counters,
                                  rates(before.counters if before else None, q.counters,
                                        seconds)))
-    return RateSample(cur, seconds, rates(prev.total, cur.total, seconds), tuple(queues))
+    other = unattributed(cur)
+    other_rates = None if other is None else rates(unattributed(prev), other, seconds)
+    return RateSample(cur, seconds, rates(prev.total, cur.total, seconds), tuple(queues),
+                      other_rates)
 
 
 # What watch() uses unless told otherwise; tests replace them.
@@ -160,11 +194,10 @@ def watch(read: Callable[[], DeviceStats], interval: float, count: int | None = 
 # ---------------------------------------------------------------------------
 # Kernel adapter
 
-NO_SERIES = ("this kernel has no XDP action statistics (ETHTOOL_MSG_XDP_*): "
-             "boot a kernel with the xdptool series (patches/) applied")
-# What the series' kernel says (extack) for xdp-stats-get on a device that does not count.
+# What the series' kernel says (extack) when asked for counters a device does not count.
 NOT_ENABLED_EXTACK = "XDP statistics are not enabled on this device"
-SERIES_OPS = ("xdp-get", "xdp-set", "xdp-stats-get")
+# xdp-set needs it (GENL_ADMIN_PERM: checked in the initial user namespace).
+SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
 
 
 class StatsNotEnabledError(XdptoolError):
@@ -185,35 +218,53 @@ def ifindex_of(ifname: str) -> int:
         raise NoSuchDeviceError(ifname) from None
 
 
-# The ethtool family binding; tests replace it with a fake of the same shape.
+# The family bindings; tests replace them with fakes of the same shape.
 open_family: Callable[[], Any] = Ethtool
+open_netdev: Callable[[], Any] = Netdev
+
+# netdev qstats attribute (generated field name) of each counter.
+_QSTATS = {name: f"rx_xdp_{name}" for name in COUNTERS}
 
 
-def _counts(cnt: XdpStatsCnt | None) -> dict[str, int | None]:
-    if cnt is None:
+def _counts(stat: XdpStat | None) -> dict[str, int | None]:
+    if stat is None:
         return counts({})
     return counts({
-        "aborted": cnt.aborted,
-        "drop": cnt.drop,
-        "pass": cnt.pass_,
-        "tx": cnt.tx,
-        "redirect": cnt.redirect,
-        "unknown": cnt.unknown,
-        "redirect_errors": cnt.redirect_errors,
+        "aborted": stat.aborted,
+        "drop": stat.drop,
+        "pass": stat.pass_,
+        "tx": stat.tx,
+        "redirect": stat.redirect,
+        "unknown": stat.unknown,
+        "redirect_errors": stat.redirect_errors,
     })
 
 
-def from_reply(reply: XdpStats, ifname: str, ifindex: int) -> DeviceStats:
-    """A DeviceStats from a decoded xdp-stats-get reply (queues sorted by id)."""
-    queues = sorted(
-        (QueueStats(q.queue_id, _counts(q)) for q in reply.queue if q.queue_id is not None),
-        key=lambda q: q.queue_id,
-    )
+def queues_from_qstats(rows: Sequence[Qstats], ifindex: int) -> tuple[QueueStats, ...]:
+    """The RX queues of one device from a netdev qstats-get dump (scope queue),
+    by queue id; rows of other devices, TX queues and queues without XDP
+    counters (the kernel reports them only for active RX queues of a
+    device that counts) are left out."""
+    queues = []
+    for row in rows:
+        if row.ifindex != ifindex or row.queue_type != QueueType.RX or row.queue_id is None:
+            continue
+        values = counts({name: getattr(row, attr) for name, attr in _QSTATS.items()})
+        if all(value is None for value in values.values()):
+            continue
+        queues.append(QueueStats(row.queue_id, values))
+    return tuple(sorted(queues, key=lambda q: q.queue_id))
+
+
+def from_replies(reply: Xdp, rows: Sequence[Qstats] | None, ifname: str,
+                 ifindex: int) -> DeviceStats:
+    """A DeviceStats from an xdp-get reply with counters (the device total) and,
+    when read, the device's qstats-get rows (its queues)."""
     return DeviceStats(
         ifname=reply.header.dev_name or ifname,
         ifindex=reply.header.dev_index or ifindex,
-        total=_counts(reply.total),
-        queues=tuple(queues),
+        total=_counts(reply.stats),
+        queues=() if rows is None else queues_from_qstats(rows, ifindex),
     )
 
 
@@ -224,10 +275,7 @@ def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
     if err.errno == errno.ENODATA:
         return StatsNotEnabledError(ifname, err.extack)
     if err.is_permission_error:
-        return PermissionDeniedError(f"{doing} XDP statistics", "CAP_NET_ADMIN")
-    if err.is_unsupported and not err.extack:
-        # genetlink's answer to a command it does not know
-        return KernelUnsupportedError(NO_SERIES)
+        return PermissionDeniedError(f"{doing} XDP statistics", SET_CAPABILITY)
     # A reply that made no sense (YnlDecodeError) says why in its message.
     detail = err.message if isinstance(err, YnlDecodeError) else os.strerror(err.errno)
     if err.extack:
@@ -236,31 +284,38 @@ def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
 
 
 class StatsSource:
-    """One ethtool genetlink socket for reading and switching XDP statistics.
+    """The sockets for reading and switching XDP statistics: ethtool's
+    xdp-get (device totals) and xdp-set, netdev's qstats-get (per queue).
 
-    Opening it checks that the kernel has the series' messages and raises
-    KernelUnsupportedError (NO_SERIES) otherwise. Use as a context manager.
+    Opening it checks that the kernel's ethtool messages 200 and 201 are
+    the series' xdp-get and xdp-set (xdptool.series.verify) before anything
+    is sent to them, and raises KernelUnsupportedError otherwise. The netdev
+    socket is opened when queues are first read. Use as a context manager.
     """
 
     def __init__(self) -> None:
+        self._netdev: Any = None
         try:
             self._family = open_family()
         except FamilyNotFoundError:
             # CONFIG_ETHTOOL_NETLINK=n: no ethtool family at all
-            raise KernelUnsupportedError(NO_SERIES) from None
+            raise KernelUnsupportedError(series.NO_SERIES) from None
         except YnlError as err:
             raise XdptoolError(f"ethtool netlink family: {err}") from err
         try:
-            supported = self._family.kernel_supports(*SERIES_OPS)
+            series.verify(self._family)
         except YnlError as err:
             self.close()
             raise XdptoolError(f"ethtool netlink family: {err}") from err
-        if not supported:
+        except BaseException:
             self.close()
-            raise KernelUnsupportedError(NO_SERIES)
+            raise
 
     def close(self) -> None:
         self._family.close()
+        if self._netdev is not None:
+            self._netdev.close()
+            self._netdev = None
 
     def __enter__(self) -> Self:
         return self
@@ -268,29 +323,63 @@ class StatsSource:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, ifname: str) -> DeviceStats:
-        """Counters of one device, in total and per RX queue."""
-        ifindex = ifindex_of(ifname)
+    def _qstats(self, ifname: str, ifindex: int) -> list[Qstats]:
+        if self._netdev is None:
+            try:
+                self._netdev = open_netdev()
+            except FamilyNotFoundError:
+                raise KernelUnsupportedError(NO_QSTATS) from None
+            except YnlError as err:
+                raise XdptoolError(f"netdev netlink family: {err}") from err
+            if not self._netdev.kernel_supports("qstats-get"):
+                raise KernelUnsupportedError(NO_QSTATS)
         try:
-            reply = self._family.xdp_stats_get(Header(dev_name=ifname))
+            rows: list[Qstats] = self._netdev.qstats_get_dump(ifindex=ifindex,
+                                                              scope=QstatsScope.QUEUE)
+        except YnlError as err:
+            if err.is_unsupported:
+                return []  # no per-queue statistics on this device at all
+            raise _error(err, ifname, "reading per-queue") from err
+        return rows
+
+    def get(self, ifname: str, queues: bool = True) -> DeviceStats:
+        """Counters of one device: the total, and per RX queue when ``queues``.
+
+        The queues are read first: the total, read after, then holds every
+        frame they hold (the counters only grow), so the total minus their
+        sum (unattributed()) is what no current queue accounts for.
+        """
+        ifindex = ifindex_of(ifname)
+        rows = self._qstats(ifname, ifindex) if queues else None
+        try:
+            reply = self._family.xdp_get(Header(dev_index=ifindex, flags=HeaderFlags.STATS))
         except YnlError as err:
             raise _error(err, ifname, "reading") from err
-        return from_reply(reply, ifname, ifindex)
+        if not reply.stats_enabled:
+            raise StatsNotEnabledError(ifname)
+        if reply.stats is None:
+            raise XdptoolError(f"{ifname}: reading XDP statistics failed: the kernel "
+                               "counts them but sent no counters")
+        return from_replies(reply, rows, ifname, ifindex)
 
     def set_enabled(self, ifname: str, enabled: bool) -> None:
-        """Switch counting on or off (xdp-set; needs CAP_NET_ADMIN)."""
-        ifindex_of(ifname)
+        """Switch counting on or off (xdp-set; needs CAP_NET_ADMIN in the initial user ns)."""
+        ifindex = ifindex_of(ifname)
         try:
-            self._family.xdp_set(header=Header(dev_name=ifname), stats_enabled=int(enabled))
+            self._family.xdp_set(header=Header(dev_index=ifindex), stats_enabled=int(enabled))
         except YnlError as err:
             raise _error(err, ifname, "enabling" if enabled else "disabling") from err
 
 
-def get_stats(ifname: str) -> DeviceStats:
+NO_QSTATS = ("this kernel's netdev family has no qstats-get, which per-queue XDP statistics "
+             "need: this kernel's series is a version xdptool does not speak")
+
+
+def get_stats(ifname: str, queues: bool = True) -> DeviceStats:
     """Counters of one device (fails when the kernel lacks the series)."""
     ifindex_of(ifname)  # an unknown name is reported first, whatever the kernel
     with StatsSource() as source:
-        return source.get(ifname)
+        return source.get(ifname, queues)
 
 
 def set_enabled(ifname: str, enabled: bool) -> None:
@@ -348,8 +437,13 @@ def _per_queue_table(queues: Sequence[tuple[str, Mapping[str, Any]]],
 
 
 def queue_table(stats: DeviceStats, width: int | None = None) -> str:
-    """A title line, then one row per RX queue and a total row (folded to ``width``)."""
-    queues = [(str(q.queue_id), q.counters) for q in stats.queues]
+    """A title line, then one row per RX queue, an `other` row when the queues
+    do not add up to the total, and the total row (folded to ``width``)."""
+    queues: list[tuple[str, Mapping[str, Any]]] = [
+        (str(q.queue_id), q.counters) for q in stats.queues]
+    other = unattributed(stats)
+    if other is not None and shows_other(other):
+        queues.append(("other", other))
     queues.append(("total", stats.total))
     return (f"XDP action statistics for {shown(stats.ifname)}:\n"
             + _per_queue_table(queues, _count_text, width))
@@ -404,6 +498,8 @@ def watch_table(sample: RateSample, interval: float, per_queue: bool,
                                     right=[False, True, True], width=width)
     queues: list[tuple[str, Mapping[str, Any]]] = [
         (str(q.queue_id), q.rates) for q in sample.queues]
+    if sample.other is not None and shows_other(unattributed(stats)):
+        queues.append(("other", sample.other))
     queues.append(("total", sample.rates))
     return title + _per_queue_table(queues, rate_text, width)
 
@@ -428,8 +524,9 @@ class _Redraw:
 def _watch(device: str, interval: float, count: int | None, per_queue: bool,
            json_out: bool) -> None:
     ifindex_of(device)
+    queues = per_queue or json_out
     with StatsSource() as source:
-        samples = watch(lambda: source.get(device), interval, count)
+        samples = watch(lambda: source.get(device, queues), interval, count)
         if json_out:
             for sample in samples:
                 output.write(sample_to_json_line(sample), flush=True)
@@ -485,7 +582,7 @@ def show_command(
         # Ctrl-C ends it with exit status 130, as it does any command (xdptool.cli).
         _watch(device, 1.0 if interval is None else interval, count, per_queue, json_out)
         return
-    result = get_stats(device)
+    result = get_stats(device, queues=per_queue or json_out)
     if json_out:
         output.write(to_json(result))
     elif per_queue:

@@ -49,10 +49,9 @@ class HeaderFlags(runtime.YnlFlags):
 
 
 OPS: Final[dict[str, tuple[int | None, int | None]]] = {
-    "xdp-get": (46, 47),
-    "xdp-set": (47, None),
-    "xdp-ntf": (None, 48),
-    "xdp-stats-get": (48, 49),
+    "xdp-get": (200, 200),
+    "xdp-set": (201, None),
+    "xdp-ntf": (None, 201),
 }
 """Operation ids by spec name: (request cmd, reply/notification cmd)."""
 
@@ -60,7 +59,6 @@ OP_MODES: Final[dict[str, tuple[str, ...]]] = {
     "xdp-get": ("do", "dump"),
     "xdp-set": ("do",),
     "xdp-ntf": (),
-    "xdp-stats-get": ("do", "dump"),
 }
 """Modes ("do", "dump") of each operation; see YnlFamily.kernel_supports()."""
 
@@ -72,25 +70,19 @@ ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
         3: "flags",
         4: "phy-index",
     },
+    "xdp-stat": {
+        1: "aborted",
+        2: "drop",
+        3: "pass",
+        4: "tx",
+        5: "redirect",
+        6: "unknown",
+        7: "redirect-errors",
+    },
     "xdp": {
         1: "header",
         2: "stats-enabled",
-    },
-    "xdp-stats-cnt": {
-        1: "pad",
-        2: "queue-id",
-        3: "aborted",
-        4: "drop",
-        5: "pass",
-        6: "tx",
-        7: "redirect",
-        8: "unknown",
-        9: "redirect-errors",
-    },
-    "xdp-stats": {
-        1: "header",
-        2: "total",
-        3: "queue",
+        3: "stats",
     },
 }
 """Attribute numbers to spec names, per attribute set."""
@@ -108,20 +100,18 @@ class HeaderNla(runtime.NestedAttrs):
     )
 
 
-class XdpStatsCntNla(runtime.NestedAttrs):
-    """Attribute map (nested) of attribute set ``xdp-stats-cnt``."""
+class XdpStatNla(runtime.NestedAttrs):
+    """Attribute map (nested) of attribute set ``xdp-stat``."""
 
     __slots__ = ()
     nla_map = (
-        (1, "ETHTOOL_A_XDP_STATS_CNT_PAD", "none"),
-        (2, "ETHTOOL_A_XDP_STATS_CNT_QUEUE_ID", "uint32"),
-        (3, "ETHTOOL_A_XDP_STATS_CNT_ABORTED", "uint64"),
-        (4, "ETHTOOL_A_XDP_STATS_CNT_DROP", "uint64"),
-        (5, "ETHTOOL_A_XDP_STATS_CNT_PASS", "uint64"),
-        (6, "ETHTOOL_A_XDP_STATS_CNT_TX", "uint64"),
-        (7, "ETHTOOL_A_XDP_STATS_CNT_REDIRECT", "uint64"),
-        (8, "ETHTOOL_A_XDP_STATS_CNT_UNKNOWN", "uint64"),
-        (9, "ETHTOOL_A_XDP_STATS_CNT_REDIRECT_ERRORS", "uint64"),
+        (1, "ETHTOOL_A_XDP_STAT_ABORTED", "ynl_uint"),
+        (2, "ETHTOOL_A_XDP_STAT_DROP", "ynl_uint"),
+        (3, "ETHTOOL_A_XDP_STAT_PASS", "ynl_uint"),
+        (4, "ETHTOOL_A_XDP_STAT_TX", "ynl_uint"),
+        (5, "ETHTOOL_A_XDP_STAT_REDIRECT", "ynl_uint"),
+        (6, "ETHTOOL_A_XDP_STAT_UNKNOWN", "ynl_uint"),
+        (7, "ETHTOOL_A_XDP_STAT_REDIRECT_ERRORS", "ynl_uint"),
     )
 
 
@@ -130,22 +120,11 @@ class XdpMsg(runtime.GenlMessage):
 
     __slots__ = ()
     nest_header = HeaderNla
+    nest_xdp_stat = XdpStatNla
     nla_map = (
         (1, "ETHTOOL_A_XDP_HEADER", "nest_header|nested"),
         (2, "ETHTOOL_A_XDP_STATS_ENABLED", "uint8"),
-    )
-
-
-class XdpStatsMsg(runtime.GenlMessage):
-    """Attribute map (genl message) of attribute set ``xdp-stats``."""
-
-    __slots__ = ()
-    nest_header = HeaderNla
-    nest_xdp_stats_cnt = XdpStatsCntNla
-    nla_map = (
-        (1, "ETHTOOL_A_XDP_STATS_HEADER", "nest_header|nested"),
-        (2, "ETHTOOL_A_XDP_STATS_TOTAL", "nest_xdp_stats_cnt|nested"),
-        (3, "ETHTOOL_A_XDP_STATS_QUEUE", "nest_xdp_stats_cnt|nested"),
+        (3, "ETHTOOL_A_XDP_STATS", "nest_xdp_stat|nested"),
     )
 
 
@@ -196,71 +175,67 @@ class Header:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class XdpStatsCnt:
-    """Attribute set ``xdp-stats-cnt`` of the ``ethtool`` family.
+class XdpStat:
+    """Attribute set ``xdp-stat`` of the ``ethtool`` family.
 
     An attribute the kernel did not send is None (a flag: False; a multi-attr: empty).
 
     Attributes:
-        queue_id: RX queue index, as in the netdev family's queue objects.
         aborted: Frames for which the program returned XDP_ABORTED.
         drop: Frames for which the program returned XDP_DROP.
         pass_: Frames for which the program returned XDP_PASS.
         tx: Frames for which the program returned XDP_TX.
         redirect: Frames for which the program returned XDP_REDIRECT.
         unknown: Frames for which the program returned a value that is not an XDP action.
-        redirect_errors: Frames that the program redirected but that could not be redirected
-            (also counted in redirect).
+        redirect_errors: Redirected frames that were lost: the redirect failed, or the target
+            did not take them when the redirect was flushed. Also counted in redirect.
     """
 
-    queue_id: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "queue-id", "ynl-type": "u32"}
-    )
     aborted: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "aborted", "ynl-type": "u64"}
+        default=None, metadata={"ynl-name": "aborted", "ynl-type": "uint"}
     )
     drop: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "drop", "ynl-type": "u64"}
+        default=None, metadata={"ynl-name": "drop", "ynl-type": "uint"}
     )
     pass_: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "pass", "ynl-type": "u64"}
+        default=None, metadata={"ynl-name": "pass", "ynl-type": "uint"}
     )
-    tx: int | None = dataclasses.field(default=None, metadata={"ynl-name": "tx", "ynl-type": "u64"})
+    tx: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx", "ynl-type": "uint"}
+    )
     redirect: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "redirect", "ynl-type": "u64"}
+        default=None, metadata={"ynl-name": "redirect", "ynl-type": "uint"}
     )
     unknown: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "unknown", "ynl-type": "u64"}
+        default=None, metadata={"ynl-name": "unknown", "ynl-type": "uint"}
     )
     redirect_errors: int | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "redirect-errors", "ynl-type": "u64"}
+        default=None, metadata={"ynl-name": "redirect-errors", "ynl-type": "uint"}
     )
 
     @classmethod
-    def from_nla(cls, msg: runtime.Attrs) -> XdpStatsCnt:
+    def from_nla(cls, msg: runtime.Attrs) -> XdpStat:
         """Decode from a decoded message or nested attribute of this set."""
         return cls(
-            queue_id=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_QUEUE_ID", int),
-            aborted=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_ABORTED", int),
-            drop=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_DROP", int),
-            pass_=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_PASS", int),
-            tx=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_TX", int),
-            redirect=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_REDIRECT", int),
-            unknown=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_UNKNOWN", int),
-            redirect_errors=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_CNT_REDIRECT_ERRORS", int),
+            aborted=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_ABORTED", int),
+            drop=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_DROP", int),
+            pass_=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_PASS", int),
+            tx=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_TX", int),
+            redirect=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_REDIRECT", int),
+            unknown=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_UNKNOWN", int),
+            redirect_errors=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_REDIRECT_ERRORS", int),
         )
 
     def to_attrs(self) -> runtime.AttrList:
         """The attributes as (NAME, value) pairs to encode; None values left out."""
         attrs: runtime.AttrList = []
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_QUEUE_ID", self.queue_id)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_ABORTED", self.aborted)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_DROP", self.drop)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_PASS", self.pass_)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_TX", self.tx)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_REDIRECT", self.redirect)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_UNKNOWN", self.unknown)
-        runtime.put(attrs, "ETHTOOL_A_XDP_STATS_CNT_REDIRECT_ERRORS", self.redirect_errors)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_ABORTED", self.aborted)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_DROP", self.drop)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_PASS", self.pass_)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_TX", self.tx)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_REDIRECT", self.redirect)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_UNKNOWN", self.unknown)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_REDIRECT_ERRORS", self.redirect_errors)
         return attrs
 
 
@@ -272,13 +247,18 @@ class Xdp:
 
     Attributes:
         header: ``header`` (nest)
-        stats_enabled: Per-action XDP statistics are counted on the device (1) or not (0). See
-            xdp-stats-get.
+        stats_enabled: Per-action XDP statistics are counted on the device (1) or not (0).
+            Setting it needs CAP_NET_ADMIN in the initial user namespace.
+        stats: The device's per-action XDP counters, when they are counted and the request
+            asks for statistics (the stats header flag).
     """
 
     header: Header = dataclasses.field(metadata={"ynl-name": "header", "ynl-type": "nest"})
     stats_enabled: int | None = dataclasses.field(
         default=None, metadata={"ynl-name": "stats-enabled", "ynl-type": "u8"}
+    )
+    stats: XdpStat | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "stats", "ynl-type": "nest"}
     )
 
     @classmethod
@@ -287,6 +267,7 @@ class Xdp:
         return cls(
             header=runtime.required(msg, "ETHTOOL_A_XDP_HEADER", Header.from_nla, "xdp"),
             stats_enabled=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_ENABLED", int),
+            stats=runtime.optional(msg, "ETHTOOL_A_XDP_STATS", XdpStat.from_nla),
         )
 
     @classmethod
@@ -299,51 +280,7 @@ class Xdp:
         attrs: runtime.AttrList = []
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", self.header)
         runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", self.stats_enabled)
-        return attrs
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class XdpStats:
-    """Attribute set ``xdp-stats`` of the ``ethtool`` family.
-
-    An attribute the kernel did not send is None (a flag: False; a multi-attr: empty).
-
-    Attributes:
-        header: ``header`` (nest)
-        total: Counters of the whole device, the sum over its RX queues.
-        queue: Counters of one RX queue, with its queue-id.
-    """
-
-    header: Header = dataclasses.field(metadata={"ynl-name": "header", "ynl-type": "nest"})
-    total: XdpStatsCnt | None = dataclasses.field(
-        default=None, metadata={"ynl-name": "total", "ynl-type": "nest"}
-    )
-    queue: tuple[XdpStatsCnt, ...] = dataclasses.field(
-        default=(), metadata={"ynl-name": "queue", "ynl-type": "nest", "ynl-multi": True}
-    )
-
-    @classmethod
-    def from_nla(cls, msg: runtime.Attrs) -> XdpStats:
-        """Decode from a decoded message or nested attribute of this set."""
-        return cls(
-            header=runtime.required(
-                msg, "ETHTOOL_A_XDP_STATS_HEADER", Header.from_nla, "xdp-stats"
-            ),
-            total=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_TOTAL", XdpStatsCnt.from_nla),
-            queue=runtime.multi(msg, "ETHTOOL_A_XDP_STATS_QUEUE", XdpStatsCnt.from_nla),
-        )
-
-    @classmethod
-    def from_bytes(cls, raw: bytes) -> XdpStats:
-        """Decode one raw netlink message (nlmsghdr, genl header, attributes)."""
-        return cls.from_nla(runtime.decode_as(XdpStatsMsg, raw))
-
-    def to_attrs(self) -> runtime.AttrList:
-        """The attributes as (NAME, value) pairs to encode; None values left out."""
-        attrs: runtime.AttrList = []
-        runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS_HEADER", self.header)
-        runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS_TOTAL", self.total)
-        runtime.put_multi_nest(attrs, "ETHTOOL_A_XDP_STATS_QUEUE", self.queue)
+        runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS", self.stats)
         return attrs
 
 
@@ -351,20 +288,24 @@ def xdp_get_do_request(header: Header) -> XdpMsg:
     """Build the ``xdp-get`` do request (not yet encoded).
 
     Get the XDP state and policy of a device.
+    The series' message ids take a private range (200 and up) until
+    netdev accepts it, so they are the same on every base.
     """
     attrs: runtime.AttrList = []
     runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", header)
-    return runtime.new_request(XdpMsg, 46, attrs)
+    return runtime.new_request(XdpMsg, 200, attrs)
 
 
 def xdp_get_dump_request(*, header: Header | None = None) -> XdpMsg:
     """Build the ``xdp-get`` dump request (not yet encoded).
 
     Get the XDP state and policy of a device.
+    The series' message ids take a private range (200 and up) until
+    netdev accepts it, so they are the same on every base.
     """
     attrs: runtime.AttrList = []
     runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", header)
-    return runtime.new_request(XdpMsg, 46, attrs)
+    return runtime.new_request(XdpMsg, 200, attrs)
 
 
 def xdp_set_do_request(*, header: Header | None = None, stats_enabled: int | None = None) -> XdpMsg:
@@ -375,38 +316,14 @@ def xdp_set_do_request(*, header: Header | None = None, stats_enabled: int | Non
     attrs: runtime.AttrList = []
     runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", header)
     runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", stats_enabled)
-    return runtime.new_request(XdpMsg, 47, attrs)
-
-
-def xdp_stats_get_do_request(header: Header) -> XdpStatsMsg:
-    """Build the ``xdp-stats-get`` do request (not yet encoded).
-
-    Get the per-action XDP statistics of a device, in total and per
-    RX queue. Fails with ENODATA for a device that does not count them;
-    a dump skips such devices.
-    """
-    attrs: runtime.AttrList = []
-    runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS_HEADER", header)
-    return runtime.new_request(XdpStatsMsg, 48, attrs)
-
-
-def xdp_stats_get_dump_request(*, header: Header | None = None) -> XdpStatsMsg:
-    """Build the ``xdp-stats-get`` dump request (not yet encoded).
-
-    Get the per-action XDP statistics of a device, in total and per
-    RX queue. Fails with ENODATA for a device that does not count them;
-    a dump skips such devices.
-    """
-    attrs: runtime.AttrList = []
-    runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS_HEADER", header)
-    return runtime.new_request(XdpStatsMsg, 48, attrs)
+    return runtime.new_request(XdpMsg, 201, attrs)
 
 
 Notification = tuple[str, Xdp]
 """A decoded notification: (operation name, object)."""
 
 _NOTIFICATIONS: Final[dict[int, tuple[str, Callable[[bytes], Xdp]]]] = {
-    48: ("xdp-ntf", Xdp.from_bytes),
+    201: ("xdp-ntf", Xdp.from_bytes),
 }
 
 
@@ -426,6 +343,8 @@ class Ethtool(runtime.YnlFamily):
 
     def xdp_get(self, header: Header) -> Xdp:
         """Get the XDP state and policy of a device.
+        The series' message ids take a private range (200 and up) until
+        netdev accepts it, so they are the same on every base.
 
         ``xdp-get`` do request; returns the reply.
         """
@@ -438,6 +357,8 @@ class Ethtool(runtime.YnlFamily):
 
     def xdp_get_dump(self, *, header: Header | None = None) -> list[Xdp]:
         """Get the XDP state and policy of a device.
+        The series' message ids take a private range (200 and up) until
+        netdev accepts it, so they are the same on every base.
 
         ``xdp-get`` dump request; returns every object the kernel lists.
         """
@@ -460,35 +381,6 @@ class Ethtool(runtime.YnlFamily):
             ack=True,
             attr_names=ATTR_NAMES["xdp"],
         )
-
-    def xdp_stats_get(self, header: Header) -> XdpStats:
-        """Get the per-action XDP statistics of a device, in total and per
-        RX queue. Fails with ENODATA for a device that does not count them;
-        a dump skips such devices.
-
-        ``xdp-stats-get`` do request; returns the reply.
-        """
-        replies = self._request(
-            xdp_stats_get_do_request(header),
-            op="xdp-stats-get",
-            attr_names=ATTR_NAMES["xdp-stats"],
-        )
-        return XdpStats.from_bytes(self._single(replies, "xdp-stats-get"))
-
-    def xdp_stats_get_dump(self, *, header: Header | None = None) -> list[XdpStats]:
-        """Get the per-action XDP statistics of a device, in total and per
-        RX queue. Fails with ENODATA for a device that does not count them;
-        a dump skips such devices.
-
-        ``xdp-stats-get`` dump request; returns every object the kernel lists.
-        """
-        replies = self._request(
-            xdp_stats_get_dump_request(header=header),
-            op="xdp-stats-get",
-            dump=True,
-            attr_names=ATTR_NAMES["xdp-stats"],
-        )
-        return [XdpStats.from_bytes(raw) for raw in replies]
 
     def notifications(self, timeout: float | None = None) -> Iterator[Notification]:
         """Decoded notifications, after subscribe(): yields (op name, object).
