@@ -1,10 +1,9 @@
 """The series' in-tree selftest (drivers/net/xdp_stats.py) in the guest.
 
-Run from the kernel tree when the series carries it, else from
-kselftest/intree/ (its copy here), against the kernel tree's selftest
-libraries (tools/testing/selftests/drivers/net/lib/py and net/lib/py) and
-YNL. The guest's root file system is read-only, so the script and its BPF
-object go to a temporary directory; the object is the host's build
+Run from the kernel work tree, against its selftest libraries
+(tools/testing/selftests/drivers/net/lib/py and net/lib/py) and YNL. The
+guest's root file system is read-only, so the script and its BPF object go
+to a temporary directory; the object is the host's build
 ($XDPTOOL_BPF_DIR/xdp_act.bpf.o) when there is one, else built here.
 """
 
@@ -17,14 +16,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from xdpvm.host import REPO, ktree, sh
+from xdpvm.host import ktree, sh
 
 SELFTESTS = "tools/testing/selftests/drivers/net"
 
 
 def source(name: str) -> Path:
-    in_tree = ktree() / SELFTESTS / name
-    return in_tree if in_tree.exists() else REPO / "kselftest" / "intree" / name
+    return ktree() / SELFTESTS / name
 
 
 def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
@@ -47,4 +45,4 @@ def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
                        res.stdout, re.M)
     assert totals, "no KTAP totals line"
     passed, failed, skipped = map(int, totals.groups())
-    assert (passed, failed, skipped) == (5, 0, 0), res.stdout
+    assert (passed, failed, skipped) == (7, 0, 0), res.stdout

@@ -103,7 +103,8 @@ def test_disabled_then_enable_show_disable(setup: Setup) -> None:
 def test_without_cap_net_admin_reads_but_cannot_switch(setup: Setup) -> None:
     res = setup.xdptool("stats", "enable", "cx0", caps=False)
     assert res.returncode == 1
-    assert res.stderr == "xdptool: permission denied: enabling XDP statistics needs CAP_NET_ADMIN\n"
+    assert res.stderr == ("xdptool: permission denied: enabling XDP statistics needs "
+                          "CAP_NET_ADMIN in the initial user namespace\n")
     assert setup.eth.enabled("cx0") == 0
     setup.eth.set("cx0", 1)
     res = setup.xdptool("stats", "disable", "cx0", caps=False)

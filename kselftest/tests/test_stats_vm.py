@@ -1,6 +1,8 @@
-"""Per-action XDP statistics (ETHTOOL_MSG_XDP_SET/GET/STATS_GET) on the
-patched kernel, driven by the kernel's own YNL CLI and library only
-(independent of xdptool; test_stats_cli_vm.py checks xdptool).
+"""Per-action XDP statistics (ETHTOOL_MSG_XDP_SET/GET, the netdev family's
+qstats rx-xdp-*) on the patched kernel, driven by the kernel's own YNL CLI
+and library only (independent of xdptool; test_stats_cli_vm.py checks
+xdptool). The series' in-tree selftest (test_intree_selftest_vm.py) covers
+the rest: flush drops, BPF_PROG_TEST_RUN, 1024 queues, user namespaces.
 
 Frames carry the action that kselftest/bpf/xdp_act.c returns for them, so
 every count is exact: N frames of action A move counter A by N and nothing
@@ -26,11 +28,10 @@ import pytest
 from xdpvm.frames import ACTIONS, MARK_TX, Senders, send_frames, xdp_frame
 from xdpvm.host import sh
 from xdpvm.netns import Netns, link, quiet, virtio_nic_name
-from xdpvm.stats import Ethnl, XdpStats, expect, ynl_as_nobody, ynl_cli
+from xdpvm.stats import Ethnl, NotCounted, XdpStats, expect, ynl_as_nobody, ynl_cli
 
 N = 50
 BAD_IFINDEX = 0  # no device has it: bpf_redirect() to it fails in xdp_do_redirect()
-ENODATA_MSG = "XDP statistics are not enabled on this device"
 
 
 def veth(ns: Netns, a: str, b: str, *opts: str) -> None:
@@ -234,7 +235,9 @@ def prog_runner(quiet_netns: Netns, xdp_act_obj: Path, bpffs: Path,
     pin.unlink()
 
 
-def test_prog_test_run_counts_on_ctx_queue_else_loopback(prog_runner: ProgRunner) -> None:
+def test_prog_test_run_is_not_counted(prog_runner: ProgRunner) -> None:
+    """BPF_PROG_TEST_RUN makes its frames up: it counts on no device, with
+    or without a context naming one."""
     ns = prog_runner.ns
     veth(ns, "tq0", "tq1", "numrxqueues", "2", "numtxqueues", "2")
     eth = Ethnl(ns.name)
@@ -245,37 +248,11 @@ def test_prog_test_run_counts_on_ctx_queue_else_loopback(prog_runner: ProgRunner
     tx = xdp_frame("02:00:00:00:00:02", ACTIONS["tx"])
     assert prog_runner.run(drop, 1000, ifindex, 0) == ACTIONS["drop"]
     assert prog_runner.run(tx, 300, ifindex, 1) == ACTIONS["tx"]
-    st = eth.stats("tq0")
-    assert st.total == expect(drop=1000, tx=300)
-    assert st.queues[0] == expect(drop=1000)
-    assert st.queues[1] == expect(tx=300)
-    assert_consistent(st, 2)
-    # Without a context: the netns's loopback device, queue 0.
     assert prog_runner.run(drop, 700) == ACTIONS["drop"]
-    st = eth.stats("lo")
-    assert st.total == expect(drop=700)
-    assert st.queues[0] == expect(drop=700)
-    assert eth.stats("tq0").total == expect(drop=1000, tx=300)
-
-
-def test_prog_test_run_on_two_cpus_is_exact(prog_runner: ProgRunner) -> None:
-    ns = prog_runner.ns
-    veth(ns, "tc0", "tc1", "numrxqueues", "2", "numtxqueues", "2")
-    eth = Ethnl(ns.name)
-    eth.set("tc0", 1)
-    ifindex = link(ns.name, "tc0")["ifindex"]
-    frame = xdp_frame("02:00:00:00:00:02", ACTIONS["drop"])
-    repeat = 5_000_000
-    procs = [subprocess.Popen(prog_runner.cmd(frame, repeat, ifindex, 1, cpu=cpu),
-                              stdout=subprocess.PIPE, text=True) for cpu in (0, 1)]
-    for proc in procs:
-        out, _ = proc.communicate(timeout=600)
-        assert proc.returncode == 0
-        assert json.loads(out)["retval"] == ACTIONS["drop"]
-    st = eth.stats("tc0")
-    assert st.total == expect(drop=2 * repeat)
-    assert st.queues[1] == expect(drop=2 * repeat)
-    assert st.queues.get(0, expect()) == expect()
+    for dev in ("tq0", "lo"):
+        st = eth.stats(dev)
+        assert st.total == expect(), dev
+        assert all(q == expect() for q in st.queues.values()), (dev, st.queues)
 
 
 def test_generic_xdp_two_senders_is_exact(quiet_netns: Netns, xdp_act_obj: Path) -> None:
@@ -325,9 +302,8 @@ def test_toggle_under_traffic_then_delete(quiet_netns: Netns, xdp_act_obj: Path,
                 eth.set(dev, 0)
             for dev in devs:
                 assert eth.enabled(dev) == 0
-                with pytest.raises(eth.NlError) as err:
+                with pytest.raises(NotCounted):
                     eth.stats(dev)
-                assert err.value.error == errno.ENODATA
         for dev in devs:
             eth.set(dev, 1)
         time.sleep(1)
@@ -359,64 +335,107 @@ def xdp_set(dev: str, value: int) -> str:
     return json.dumps({"header": {"dev-name": dev}, "stats-enabled": value})
 
 
+def stats_hdr(dev: str) -> str:
+    return json.dumps({"header": {"dev-name": dev, "flags": 4}})
+
+
 def test_cli_enable_get_and_stats(quiet_netns: Netns) -> None:
     ns = quiet_netns.name
     veth(quiet_netns, "cq0", "cq1", "numrxqueues", "3", "numtxqueues", "3")
-    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
+    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", stats_hdr("cq0"), "--output-json")
     assert rc == 0, out
-    assert json.loads(out)["stats-enabled"] == 0
+    assert json.loads(out) == {"header": {"dev-index": link(ns, "cq0")["ifindex"],
+                                          "dev-name": "cq0"},
+                               "stats-enabled": 0}
     rc, out = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("cq0", 1))
     assert (rc, out.strip()) == (0, "None")
-    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
+    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", stats_hdr("cq0"), "--output-json")
     reply = json.loads(out)
     assert reply["header"]["dev-name"] == "cq0"
     assert reply["stats-enabled"] == 1
-    rc, out = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("cq0"), "--output-json")
-    assert rc == 0, out
-    st = XdpStats.from_reply(json.loads(out))
+    assert reply["stats"] == expect()
+    # Without the stats flag: no counters.
+    rc, out = ynl_cli(ns, "--do", "xdp-get", "--json", hdr("cq0"), "--output-json")
+    assert "stats" not in json.loads(out)
+    st = Ethnl(ns).stats("cq0")
     assert st.total == expect()
     assert_consistent(st, 3)
 
 
-def test_disabled_device_is_enodata(quiet_netns: Netns) -> None:
+def test_disabled_device_has_no_counters(quiet_netns: Netns) -> None:
     ns = quiet_netns.name
     veth(quiet_netns, "dq0", "dq1")
-    rc, out = ynl_cli(ns, "--do", "xdp-stats-get", "--json", hdr("dq0"))
-    assert rc == 1
-    assert "No data available" in out
-    assert f"error: -{errno.ENODATA}" in out
-    assert ENODATA_MSG in out
     eth = Ethnl(ns)
+    assert "stats" not in eth.get("dq0", stats=True)
+    # veth has no qstats of its own: nothing to dump for it.
     with pytest.raises(eth.NlError) as err:
-        eth.stats("dq0")
-    assert err.value.error == errno.ENODATA
-    assert err.value.nl_msg.extack["msg"] == ENODATA_MSG
-    # Enabled, then disabled again: ENODATA again.
+        eth.qstats(link(ns, "dq0")["ifindex"])
+    assert err.value.error == errno.EOPNOTSUPP
+    # Enabled, then disabled again: no counters again.
     eth.set("dq0", 1)
-    eth.stats("dq0")
+    assert eth.stats("dq0").queues == {0: expect()}
     eth.set("dq0", 0)
-    with pytest.raises(eth.NlError) as err:
+    with pytest.raises(NotCounted):
         eth.stats("dq0")
-    assert err.value.error == errno.ENODATA
+    with pytest.raises(eth.NlError) as err:
+        eth.qstats(link(ns, "dq0")["ifindex"])
+    assert err.value.error == errno.EOPNOTSUPP
 
 
-def test_dump_lists_only_enabled_devices(quiet_netns: Netns) -> None:
+def test_dumps_show_counters_of_counting_devices_only(quiet_netns: Netns) -> None:
     ns = quiet_netns.name
     veth(quiet_netns, "pq0", "pq1")
     veth(quiet_netns, "pr0", "pr1")
     eth = Ethnl(ns)
     eth.set("pq0", 1)
     eth.set("pr1", 1)
-    rc, out = ynl_cli(ns, "--dump", "xdp-stats-get", "--json", "{}", "--output-json")
+    assert sorted(eth.stats_dump()) == ["pq0", "pr1"]
+    rc, out = ynl_cli(ns, "--dump", "xdp-get", "--json", json.dumps({"header": {"flags": 4}}),
+                      "--output-json")
     assert rc == 0, out
-    names = sorted(r["header"]["dev-name"] for r in json.loads(out))
-    assert names == ["pq0", "pr1"]
-    rc, out = ynl_cli(ns, "--dump", "xdp-get", "--json", "{}", "--output-json")
-    enabled = {r["header"]["dev-name"]: r["stats-enabled"] for r in json.loads(out)}
+    replies = {r["header"]["dev-name"]: r for r in json.loads(out)}
     # Every device of the netns (lo, and sit0 and the like the kernel adds).
-    assert {d: enabled.pop(d) for d in ("pq0", "pq1", "pr0", "pr1")} == {
+    assert {d: replies[d]["stats-enabled"] for d in ("pq0", "pq1", "pr0", "pr1")} == {
         "pq0": 1, "pq1": 0, "pr0": 0, "pr1": 1}
-    assert set(enabled.values()) == {0}, enabled
+    assert sorted(d for d, r in replies.items() if "stats" in r) == ["pq0", "pr1"]
+    assert {d for d, r in replies.items() if r["stats-enabled"]} == {"pq0", "pr1"}
+    # qstats of the whole netns: XDP counters for the counting devices only.
+    ifindexes = {link(ns, d)["ifindex"]: d for d in ("pq0", "pr1")}
+    dump = eth.netdev.dump("qstats-get", {"scope": "queue"})
+    assert sorted(ifindexes[q["ifindex"]] for q in dump if "rx-xdp-drop" in q) == ["pq0", "pr1"]
+
+
+def test_queues_that_go_away_stay_in_the_total(quiet_netns: Netns, xdp_act_obj: Path,
+                                               xdp_pass_obj: Path) -> None:
+    """Frames counted on RX queue 1 stay in the device total when queue 1
+    goes away (ethtool -L); it comes back from zero."""
+    ns = quiet_netns
+    veth(ns, "fq0", "fq1", "numrxqueues", "2", "numtxqueues", "2")
+    for dev in ("fq0", "fq1"):
+        sh("ip", "netns", "exec", ns.name, "ethtool", "-L", dev, "rx", "2", "tx", "2")
+    # The sender's CPU picks fq1's TX queue, which is fq0's RX queue.
+    for q in (0, 1):
+        ns.run("sh", "-c", f"echo {1 << q:x} > /sys/class/net/fq1/queues/tx-{q}/xps_cpus")
+    attach(ns, "fq1", xdp_pass_obj, "xdpdrv")
+    attach(ns, "fq0", xdp_act_obj, "xdpdrv")
+    eth = Ethnl(ns.name)
+    eth.set("fq0", 1)
+    frame = xdp_frame(link(ns.name, "fq0")["address"], ACTIONS["drop"])
+    assert Senders(ns.name, "fq1", frame, (1,), N).join() == N
+    st = eth.wait_frames("fq0", N)
+    assert st.total == expect(drop=N)
+    assert st.queues == {0: expect(), 1: expect(drop=N)}
+    # veth keeps a peer's TX queues within an XDP device's RX queues.
+    sh("ip", "netns", "exec", ns.name, "ethtool", "-L", "fq1", "tx", "1")
+    sh("ip", "netns", "exec", ns.name, "ethtool", "-L", "fq0", "rx", "1")
+    st = eth.stats("fq0")
+    assert st.total == expect(drop=N)
+    assert st.queues == {0: expect()}
+    sh("ip", "netns", "exec", ns.name, "ethtool", "-L", "fq0", "rx", "2")
+    sh("ip", "netns", "exec", ns.name, "ethtool", "-L", "fq1", "tx", "2")
+    st = eth.stats("fq0")
+    assert st.total == expect(drop=N)
+    assert st.queues == {0: expect(), 1: expect()}
 
 
 def test_stats_enabled_out_of_range_is_policy_error(quiet_netns: Netns) -> None:
@@ -446,8 +465,8 @@ def test_unprivileged_user_can_read_not_set(quiet_netns: Netns, ynl_public: Path
     out = ynl_as_nobody(ns, ynl_public, "uq0", 1)
     assert out["set"]["errno"] == errno.EPERM, out
     assert out["get"]["stats-enabled"] == 0
-    assert out["stats"]["errno"] == errno.ENODATA
-    assert out["dump"] == []
+    assert "stats" not in out["get"]
+    assert [r for r in out["dump"] if "stats" in r] == []
     assert eth.enabled("uq0") == 0
 
     eth.set("uq0", 1)
@@ -455,8 +474,8 @@ def test_unprivileged_user_can_read_not_set(quiet_netns: Netns, ynl_public: Path
     assert out["set"]["errno"] == errno.EPERM, out
     assert eth.enabled("uq0") == 1
     assert out["get"]["stats-enabled"] == 1
-    assert XdpStats.from_reply(out["stats"]).total == expect()
-    assert [r["header"]["dev-name"] for r in out["dump"]] == ["uq0"]
+    assert out["get"]["stats"] == expect()
+    assert [r["header"]["dev-name"] for r in out["dump"] if "stats" in r] == ["uq0"]
 
 
 def test_without_cap_net_admin_cannot_set(quiet_netns: Netns) -> None:

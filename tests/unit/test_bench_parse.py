@@ -198,23 +198,38 @@ def test_paired_ratios_pair_neighbours_not_pools() -> None:
     assert report.paired_ratio(bs, "veth", "c", "b") is None
 
 
+def test_paired_diffs_are_instructions_added() -> None:
+    bs = boots()
+    # off - base per round: 101 - 100, 200 - 199
+    assert report.paired_diff(bs, "run", "b", "a") == 1.0
+    # on - off: 9, 12, 7, 20 -> median 10.5
+    assert report.paired_diff(bs, "run", "c", "b") == 10.5
+    assert report.paired_diff(bs, "frames", "c", "b") is None
+
+
 def test_report_medians_quartiles_ratios_and_targets() -> None:
     text = report.format_report(boots(), ["run"], {"run": 1000})
     lines = text.splitlines()
     assert lines[0] == ("XDP_DROP, BPF_PROG_TEST_RUN on lo queue 0 (the hook and nothing "
-                        "else); 1000 frames per sample")
+                        "else; not counted); 1000 frames per sample")
     assert lines[1].split() == ["variant", "n", "median", "ns/frame", "q1", "q3"]
     # a: 98 100 102 199 -> median 101, inclusive quartiles 99.5 and 126.25
     assert lines[2].split() == ["a", "base,", "unpatched", "4", "101.00", "99.50", "126.25"]
     assert lines[3].split()[:6] == ["b", "patched,", "stats", "off", "4", "101.50"]
     assert len({len(li) for li in lines[1:5]}) <= 2  # the columns line up
     off = next(li for li in lines if "off vs base" in li)
-    assert off.split()[3:] == ["1.0075", "(+0.75", "%)", "target", "<=", "0.5", "%:", "NOT",
-                               "met"]
+    # Targets are instruction counts: none with the host's clock.
+    assert off.split()[3:] == ["1.0075", "(+0.75", "%,", "+1.0", "ns)"]
     on_off = next(li for li in lines if "on vs off" in li)
-    assert "target" not in on_off and on_off.split()[5] == "1.0946"
+    assert on_off.split()[5:] == ["1.0946", "(+9.46", "%,", "+10.5", "ns)"]
+    text = report.format_report(boots(), ["run"], {"run": 1000}, "instructions")
+    lines = text.splitlines()
+    off = next(li for li in lines if "off vs base" in li)
+    assert off.endswith("(+0.75 %, +1.0 instructions)  target <= 1: met")
+    on_off = next(li for li in lines if "on vs off" in li)
+    assert on_off.endswith("(+9.46 %, +10.5 instructions)  target <= 15: met")
     on = next(li for li in lines if "on vs base" in li)
-    assert on.endswith("target <= 3.0 %: NOT met")
+    assert "target" not in on
 
 
 def test_report_without_base_has_no_base_ratios() -> None:
@@ -249,7 +264,7 @@ def test_help() -> None:
 @pytest.mark.parametrize(("args", "error"), [
     (["--rounds", "0"], "--rounds must be at least 1"),
     (["--frames", "0"], "--frames must be at least 1"),
-    (["--workloads", "run,ring"], "unknown workload 'ring' (choose from run, veth)"),
+    (["--workloads", "run,ring"], "unknown workload 'ring' (choose from run, veth, frames)"),
 ])
 def test_rejects_bad_arguments(args: list[str], error: str) -> None:
     res = run("--dry-run", *args)

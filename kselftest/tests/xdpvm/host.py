@@ -48,6 +48,10 @@ def ethtool_spec() -> Path:
     return ktree() / "Documentation/netlink/specs/ethtool.yaml"
 
 
+def netdev_spec() -> Path:
+    return ktree() / "Documentation/netlink/specs/netdev.yaml"
+
+
 def _ynl_lib() -> Any:
     path = str(ktree() / "tools/net/ynl")
     if path not in sys.path:

@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xdpvm.host import _ynl_cli_module, _ynl_lib, ethtool_spec
+from xdpvm.host import _ynl_cli_module, _ynl_lib, ethtool_spec, netdev_spec
 from xdpvm.netns import NOBODY, in_netns
 
 COUNTERS = ("aborted", "drop", "pass", "tx", "redirect", "unknown", "redirect-errors")
+ETHTOOL_FLAG_STATS = 1 << 2
+
+
+class NotCounted(Exception):
+    """The device does not count XDP actions."""
 
 
 def counters(nest: dict[str, Any] | None) -> dict[str, int]:
@@ -31,9 +36,16 @@ class XdpStats:
     queues: dict[int, dict[str, int]]
 
     @classmethod
-    def from_reply(cls, reply: dict[str, Any]) -> XdpStats:
-        queues = {int(q["queue-id"]): counters(q) for q in reply.get("queue", [])}
-        return cls(counters(reply.get("total")), queues)
+    def from_replies(cls, xdp_get: dict[str, Any],
+                     qstats: list[dict[str, Any]]) -> XdpStats:
+        """From xdp-get's stats nest (the device totals) and the device's
+        qstats dump (scope queue: the active RX queues)."""
+        if "stats" not in xdp_get:
+            raise NotCounted(xdp_get["header"]["dev-name"])
+        queues = {int(q["queue-id"]): {name: int(q.get("rx-xdp-" + name, 0))
+                                       for name in COUNTERS}
+                  for q in qstats if q["queue-type"] == "rx" and "rx-xdp-drop" in q}
+        return cls(counters(xdp_get["stats"]), queues)
 
     def queue_sum(self) -> dict[str, int]:
         return {name: sum(q[name] for q in self.queues.values()) for name in COUNTERS}
@@ -59,15 +71,14 @@ def expect(nonzero: dict[str, int] | None = None, **kw: int) -> dict[str, int]:
     return out
 
 
-_ETHTOOL: Any = None
+_FAMILIES: dict[Path, Any] = {}
 
 
-def _ethtool_family() -> Any:
-    """The ethtool family, its spec parsed once per session (seconds under TCG)."""
-    global _ETHTOOL
-    if _ETHTOOL is None:
-        _ETHTOOL = _ynl_lib().YnlFamily(str(ethtool_spec()), schema="")
-    return _ETHTOOL
+def _family(spec: Path) -> Any:
+    """A YNL family, its spec parsed once per session (seconds under TCG)."""
+    if spec not in _FAMILIES:
+        _FAMILIES[spec] = _ynl_lib().YnlFamily(str(spec), schema="")
+    return _FAMILIES[spec]
 
 
 class Ethnl:
@@ -80,32 +91,51 @@ class Ethnl:
     def __init__(self, ns: str | None, cap_net_admin: bool = True) -> None:
         lib = _ynl_lib()
         self.NlError = lib.NlError
-        base = _ethtool_family()
         nl = lib.Netlink
 
-        def open_socket() -> socket.socket:
-            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, base.nlproto.proto_num)
-            for opt in (nl.NETLINK_CAP_ACK, nl.NETLINK_EXT_ACK, nl.NETLINK_GET_STRICT_CHK):
-                sock.setsockopt(nl.SOL_NETLINK, opt, 1)
-            return sock
+        def in_ns(base: Any) -> Any:
+            def open_socket() -> socket.socket:
+                sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                                     base.nlproto.proto_num)
+                for opt in (nl.NETLINK_CAP_ACK, nl.NETLINK_EXT_ACK, nl.NETLINK_GET_STRICT_CHK):
+                    sock.setsockopt(nl.SOL_NETLINK, opt, 1)
+                return sock
 
-        self.ynl = copy.copy(base)
-        self.ynl.sock = in_netns(ns, open_socket, cap_net_admin)
-        self.ynl.async_msg_queue = []
+            fam = copy.copy(base)
+            fam.sock = in_netns(ns, open_socket, cap_net_admin)
+            fam.async_msg_queue = []
+            return fam
+
+        self.ynl = in_ns(_family(ethtool_spec()))
+        self.netdev = in_ns(_family(netdev_spec()))
 
     def set(self, dev: str, enabled: int) -> None:
         self.ynl.do("xdp-set", {"header": {"dev-name": dev}, "stats-enabled": enabled})
 
+    def get(self, dev: str, stats: bool = False) -> dict[str, Any]:
+        flags = ETHTOOL_FLAG_STATS if stats else 0
+        return self.ynl.do("xdp-get", {"header": {"dev-name": dev, "flags": flags}})
+
     def enabled(self, dev: str) -> int:
-        return self.ynl.do("xdp-get", {"header": {"dev-name": dev}})["stats-enabled"]
+        return self.get(dev)["stats-enabled"]
+
+    def qstats(self, ifindex: int) -> list[dict[str, Any]]:
+        return self.netdev.dump("qstats-get", {"ifindex": ifindex, "scope": "queue"})
 
     def stats(self, dev: str) -> XdpStats:
-        return XdpStats.from_reply(
-            self.ynl.do("xdp-stats-get", {"header": {"dev-name": dev}}))
+        """The device's totals and per-queue counters; NotCounted unless it
+        counts."""
+        reply = self.get(dev, stats=True)
+        if "stats" not in reply:
+            raise NotCounted(dev)
+        return XdpStats.from_replies(reply, self.qstats(reply["header"]["dev-index"]))
 
     def stats_dump(self) -> dict[str, XdpStats]:
-        return {r["header"]["dev-name"]: XdpStats.from_reply(r)
-                for r in self.ynl.dump("xdp-stats-get", {})}
+        """Every device of the netns that counts."""
+        replies = self.ynl.dump("xdp-get", {"header": {"flags": ETHTOOL_FLAG_STATS}})
+        return {r["header"]["dev-name"]:
+                XdpStats.from_replies(r, self.qstats(r["header"]["dev-index"]))
+                for r in replies if "stats" in r}
 
     def wait_frames(self, dev: str, frames: int, timeout: float = 30) -> XdpStats:
         """Stats once `frames` program runs were counted (or the timeout
@@ -143,18 +173,18 @@ def ynl_cli(ns: str | None, *args: str) -> tuple[int, str]:
 
 # Run as nobody (one interpreter: each start costs seconds under TCG) with
 # the kernel's YNL library copied where nobody can read it (ynl_public):
-# what xdp-set, xdp-get, xdp-stats-get and its dump answer, as JSON.
+# what xdp-set, xdp-get (with statistics) and its dump answer, as JSON.
 NOBODY_SCRIPT = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from lib import YnlFamily, NlError
 ynl = YnlFamily(sys.argv[2], schema="")
 hdr = {"header": {"dev-name": sys.argv[3]}}
+stats = {"header": {"dev-name": sys.argv[3], "flags": 4}}
 out = {}
 for key, op, attrs, dump in (("set", "xdp-set", {**hdr, "stats-enabled": int(sys.argv[4])}, False),
-                             ("get", "xdp-get", hdr, False),
-                             ("stats", "xdp-stats-get", hdr, False),
-                             ("dump", "xdp-stats-get", {}, True)):
+                             ("get", "xdp-get", stats, False),
+                             ("dump", "xdp-get", {"header": {"flags": 4}}, True)):
     try:
         out[key] = ynl.dump(op, attrs) if dump else ynl.do(op, attrs)
     except NlError as e:
