@@ -1,0 +1,79 @@
+"""scripts/checkpatch-allowed: only the listed checkpatch false positives pass."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts/checkpatch-allowed"
+
+EXPORT = """\
+WARNING:EXPORT_SYMBOL: EXPORT_SYMBOL(foo); should immediately follow its function/variable
+#519: FILE: net/core/xdp.c:925:
++EXPORT_SYMBOL_GPL(xdp_stats_key);
+
+"""
+REPEATED = """\
+WARNING:REPEATED_WORD: Possible repeated word: 'on'
+#364: FILE: tools/testing/selftests/drivers/net/xdp_stats.py:238:
++    the redirect helper (the target advertises ndo_xdp_xmit: GRO is on on
+
+"""
+TOTAL = "total: 0 errors, 1 warnings, 0 checks, 637 lines checked\n"
+
+
+def run(text: str, allow: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), str(allow)], input=text, capture_output=True,
+                          text=True, check=False)
+
+
+def allow_file(tmp_path: Path, *entries: str) -> Path:
+    path = tmp_path / "allow"
+    path.write_text("# comment\n\n" + "".join(e + "\n" for e in entries))
+    return path
+
+
+def test_listed_false_positive_passes(tmp_path: Path) -> None:
+    allow = allow_file(tmp_path, "EXPORT_SYMBOL\tnet/core/xdp.c\t"
+                                 "EXPORT_SYMBOL_GPL(xdp_stats_key);\tcheckpatch's pattern")
+    res = run(EXPORT + TOTAL, allow)
+    assert res.returncode == 0, res.stdout
+    assert res.stdout == (f"allowed ({allow}): WARNING:EXPORT_SYMBOL: EXPORT_SYMBOL(foo); "
+                          "should immediately follow its function/variable\n")
+
+
+def test_anything_else_fails_and_is_shown(tmp_path: Path) -> None:
+    allow = allow_file(tmp_path, "EXPORT_SYMBOL\tnet/core/xdp.c\t"
+                                 "EXPORT_SYMBOL_GPL(xdp_stats_key);\tcheckpatch's pattern")
+    res = run(EXPORT + REPEATED + TOTAL, allow)
+    assert res.returncode == 1
+    assert "REPEATED_WORD" in res.stdout and "GRO is on on" in res.stdout
+    # Same type and file, another line: not allowed.
+    res = run(EXPORT.replace("xdp_stats_key", "other_key") + TOTAL, allow)
+    assert res.returncode == 1
+    assert "other_key" in res.stdout
+
+
+def test_clean_output_passes(tmp_path: Path) -> None:
+    res = run("", allow_file(tmp_path))
+    assert (res.returncode, res.stdout) == (0, "")
+
+
+def test_malformed_allow_file_is_an_error(tmp_path: Path) -> None:
+    res = run(EXPORT, allow_file(tmp_path, "EXPORT_SYMBOL net/core/xdp.c no tabs"))
+    assert res.returncode == 1
+    assert "want TYPE<TAB>FILE<TAB>CODE<TAB>REASON" in res.stderr
+
+
+def test_the_series_list_names_real_lines() -> None:
+    """Every entry of patches/checkpatch-allow is a line the series adds."""
+    entries = [line.split("\t") for line in
+               (REPO / "patches/checkpatch-allow").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    assert entries
+    series = "".join(p.read_text() for p in sorted((REPO / "patches").glob("0*.patch")))
+    for kind, path, code, reason in entries:
+        assert f"+++ b/{path}\n" in series, path
+        assert f"\n+{code}\n" in series, code
+        assert kind.isupper() and reason
