@@ -139,11 +139,12 @@ def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
     return q1, q2, q3
 
 
-def paired_ratio(boots: Sequence[Boot], workload: str, num: str, den: str) -> float | None:
-    """Median of num/den over pairs measured next to each other: consecutive
-    samples of one boot (b, c), or one base boot's median against the next
-    patched boot's (a, b), so that drift of the host cancels out."""
-    ratios: list[float] = []
+def _pairs(boots: Sequence[Boot], workload: str, num: str,
+           den: str) -> list[tuple[float, float]]:
+    """(num, den) measured next to each other: consecutive samples of one
+    boot (b, c), or one base boot's median and the next patched boot's
+    (a, b), so that drift of the host cancels out."""
+    pairs: list[tuple[float, float]] = []
     if den == "a":
         bases = [b for b in boots if b.kind == "base"]
         patched = [b for b in boots if b.kind == "patched"]
@@ -151,32 +152,26 @@ def paired_ratio(boots: Sequence[Boot], workload: str, num: str, den: str) -> fl
             da = [s.ns for s in base.samples if s.workload == workload and s.variant == den]
             dn = [s.ns for s in pat.samples if s.workload == workload and s.variant == num]
             if da and dn:
-                ratios.append(statistics.median(dn) / statistics.median(da))
+                pairs.append((statistics.median(dn), statistics.median(da)))
     else:
         for boot in boots:
             seq = [s for s in boot.samples if s.workload == workload]
-            ratios += [n.ns / d.ns for d, n in itertools.pairwise(seq)
-                       if d.variant == den and n.variant == num]
-    return statistics.median(ratios) if ratios else None
+            pairs += [(n.ns, d.ns) for d, n in itertools.pairwise(seq)
+                      if d.variant == den and n.variant == num]
+    return pairs
+
+
+def paired_ratio(boots: Sequence[Boot], workload: str, num: str, den: str) -> float | None:
+    """Median of num/den over pairs measured next to each other (_pairs)."""
+    pairs = _pairs(boots, workload, num, den)
+    return statistics.median(n / d for n, d in pairs) if pairs else None
 
 
 def paired_diff(boots: Sequence[Boot], workload: str, num: str, den: str) -> float | None:
-    """Median of num - den, paired like paired_ratio()."""
-    diffs: list[float] = []
-    if den == "a":
-        bases = [b for b in boots if b.kind == "base"]
-        patched = [b for b in boots if b.kind == "patched"]
-        for base, pat in zip(bases, patched, strict=False):
-            da = [s.ns for s in base.samples if s.workload == workload and s.variant == den]
-            dn = [s.ns for s in pat.samples if s.workload == workload and s.variant == num]
-            if da and dn:
-                diffs.append(statistics.median(dn) - statistics.median(da))
-    else:
-        for boot in boots:
-            seq = [s for s in boot.samples if s.workload == workload]
-            diffs += [n.ns - d.ns for d, n in itertools.pairwise(seq)
-                      if d.variant == den and n.variant == num]
-    return statistics.median(diffs) if diffs else None
+    """Median of num - den over the same pairs: with the icount clock,
+    instructions added per frame."""
+    pairs = _pairs(boots, workload, num, den)
+    return statistics.median(n - d for n, d in pairs) if pairs else None
 
 
 def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[str, int],
