@@ -226,10 +226,21 @@ def test_report_medians_quartiles_ratios_and_targets() -> None:
     lines = text.splitlines()
     off = next(li for li in lines if "off vs base" in li)
     assert off.endswith("(+0.75 %, +1.0 instructions)  target <= 1: met")
+    # Test runs are not counted: "on" is not one counting hop, no target.
     on_off = next(li for li in lines if "on vs off" in li)
-    assert on_off.endswith("(+9.46 %, +10.5 instructions)  target <= 15: met")
+    assert on_off.endswith("(+9.46 %, +10.5 instructions)")
+    assert lines[-1] == ("  (on: test runs are not counted: this is the key's cost for a run "
+                         "without a slot)")
     on = next(li for li in lines if "on vs base" in li)
     assert "target" not in on
+    # The same figures for veth: one hop that counts, with its target.
+    veth = [report.Boot(b.kind, b.kernel, b.patched,
+                        [report.Sample(x.variant, "veth", x.ns) for x in b.samples])
+            for b in boots()]
+    lines = report.format_report(veth, ["veth"], {"veth": 1000}, "instructions").splitlines()
+    on_off = next(li for li in lines if "on vs off" in li)
+    assert on_off.endswith("(+9.46 %, +10.5 instructions)  target <= 15: met")
+    assert not lines[-1].startswith("  (on:")
 
 
 def test_report_without_base_has_no_base_ratios() -> None:
@@ -302,3 +313,50 @@ def test_build_without_a_work_tree_is_one_line(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert res.stderr.strip() == (f"bench-xdp-stats: error: no kernel work tree at {tmp_path}: "
                                   "run scripts/kernel-tree first")
+
+
+# veth_xdp_rcv_one of the patched bench kernel, trimmed around the block the
+# static key jumps to (objdump -d --no-show-raw-insn).
+RCV_ONE = """\
+0000000000004170 <veth_xdp_rcv_one>:
+    4170:\tpush   %r15
+    42a2:\tjmp    439d <veth_xdp_rcv_one+0x22d>
+    42a7:\tcmp    $0x3,%edx
+    4398:\tjmp    42c5 <veth_xdp_rcv_one+0x155>
+    439d:\tlea    0x1(%rdx),%eax
+    43a0:\tcmp    $0x6,%eax
+    43a3:\tsbb    %rsi,%rsi
+    43a6:\tmov    0x58(%rsp),%rcx
+    43ab:\tmov    0x20(%rcx),%rcx
+    43af:\ttest   %rcx,%rcx
+    43b2:\tje     42a7 <veth_xdp_rcv_one+0x137>
+    43b8:\tmov    (%rcx),%rcx
+    43bb:\ttest   %rcx,%rcx
+    43be:\tje     42a7 <veth_xdp_rcv_one+0x137>
+    43c4:\tadd    %gs:0x0(%rip),%rcx        # 43cc <veth_xdp_rcv_one+0x25c>
+    43cc:\tand    %esi,%eax
+    43ce:\taddq   $0x1,(%rcx,%rax,8)
+    43d3:\tjmp    42a7 <veth_xdp_rcv_one+0x137>
+    43d8:\tcall   43dd <veth_xdp_rcv_one+0x26d>
+
+0000000000004700 <veth_xdp_rcv_skb>:
+    4700:\tret
+"""
+
+
+def test_stats_path_counts_the_inlined_block() -> None:
+    insns = report.parse_objdump_insns(RCV_ONE, "veth_xdp_rcv_one")
+    assert insns[0] == "push %r15" and insns[-1].startswith("call ")
+    # 14 in the block and the jump at the key's site; not counting: up to
+    # the second NULL check.
+    assert report.stats_path(insns) == (15, 11)
+    assert report.stats_path(report.parse_objdump_insns(RCV_ONE, "veth_xdp_rcv_skb")) is None
+    assert report.parse_objdump_insns(RCV_ONE, "nosuch") == []
+
+
+def test_disasm_format_with_paths() -> None:
+    text = report.format_disasm([("veth_xdp_rcv_one", "veth.o", 234, 251)], {},
+                                {"veth_xdp_rcv_one": (15, 11), "veth_xdp_rcv_skb": None})
+    assert ("veth_xdp_rcv_one: executed per frame with the key on: 15 when the device "
+            "counts, 11 when it does not (off: the key's NOP)") in text
+    assert "veth_xdp_rcv_skb: no inlined statistics path found" in text
