@@ -36,6 +36,23 @@ die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 info() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
+# Value of key=... in the selected series' SERIES (posting metadata).
+series_field() {
+	[ -f "$XDPTOOL_PATCHES/SERIES" ] || return 0
+	sed -n "s/^$1=//p" "$XDPTOOL_PATCHES/SERIES"
+}
+
+# The subject prefix of the series as posted: SERIES' subject-prefix and,
+# from v2 on, its version ("PATCH net-next v2").
+series_subject_prefix() {
+	local prefix version
+	prefix=$(series_field subject-prefix)
+	version=$(series_field version)
+	prefix=${prefix:-PATCH}
+	[ "${version:-1}" -le 1 ] || prefix+=" v$version"
+	echo "$prefix"
+}
+
 # Value of key=... in the selected base's BASE.
 base_field() {
 	sed -n "s/^$1=//p" "$XDPTOOL_PATCHES/BASE"

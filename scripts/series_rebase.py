@@ -41,12 +41,16 @@ GENERATED_MARK = re.compile(r"Do not edit directly, auto-generated from", re.I)
 SPEC_DIR = "Documentation/netlink/specs/"
 REGEN = "tools/net/ynl/ynl-regen.sh"
 
-# One line of a list in C: an enum constant or an array/struct initialiser.
+# One line of a list in C: an enum constant, an array or struct initialiser
+# (also one spread over lines: braces, designated fields), a declaration,
+# a comment.
 C_LIST_LINE = re.compile(
     r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*(?:=\s*[^;{}]+)?,"
     r"|\[[^\]]+\]\s*=\s*[^;]+,"
-    r"|\{[^;]*\},?"
-    r"|/\*.*\*/|\*.*|)\s*(?:/\*.*\*/)?\s*$"
+    r"|\.[A-Za-z_][A-Za-z0-9_]*\s*=\s*[^;]+,?"
+    r"|\{[^;]*\}?,?|\},?"
+    r"|extern\s[^{}]*;"
+    r"|/\*.*\*/|/\*.*|\*.*|)\s*(?:/\*.*\*/)?\s*$"
 )
 MAKE_LIST = re.compile(r"^\s*[A-Za-z0-9_.$()-]+\s*[:+]?=\s*|^\s*(?=[A-Za-z0-9_./-]+\.o\b)")
 
@@ -124,12 +128,11 @@ def make_words(lines: list[str]) -> list[str]:
 
 
 def resolve_make_list(h: Hunk) -> list[str] | None:
-    """Both sides extended the same Makefile list: the new base's lines
+    """Both sides changed the same Makefile list, the series only adding
+    words: the new base's lines (with whatever it added, moved or removed)
     plus the words the series added, at the end of its last line."""
     base, ours, theirs = make_words(h.base), make_words(h.ours), make_words(h.theirs)
-    if not h.base or not set(base) <= set(ours) or not set(base) <= set(theirs):
-        return None
-    if [w for w in theirs if w in base] != base:
+    if not h.base or [w for w in theirs if w in base] != base:
         return None
     added = [w for w in theirs if w not in base and w not in ours]
     if not h.ours:
@@ -142,14 +145,40 @@ def resolve_make_list(h: Hunk) -> list[str] | None:
     return [*h.ours[:-1], f"{last} {' '.join(added)}" + (" \\" if cont else "") + "\n"]
 
 
+def indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def yaml_union(h: Hunk) -> list[str]:
+    """The series' entries go into the list they were added to: after the
+    new base's lines that are still in it (indented at least as deep as
+    the series' first line), before any later section the new base added
+    (e.g. a list that ended the file, now followed by another key)."""
+    first = next((line for line in h.theirs if line.strip()), None)
+    if first is None:
+        return h.ours + h.theirs
+    depth = indent(first)
+    cut = len(h.ours)
+    for i, line in enumerate(h.ours):
+        if line.strip() and indent(line) < depth and not line.lstrip().startswith("-"):
+            cut = i
+            # Keep the blank lines that separate the sections after the entries.
+            while cut > 0 and not h.ours[cut - 1].strip():
+                cut -= 1
+            break
+    return [*h.ours[:cut], *h.theirs, *h.ours[cut:]]
+
+
 def resolve_hunk(path: str, h: Hunk) -> tuple[list[str], str] | None:
     kind = file_kind(path)
     if not h.base and is_list_insertion(kind, h.ours) and is_list_insertion(kind, h.theirs):
+        if kind in ("yaml", "yml"):
+            return yaml_union(h), "both sides added list entries: the base's, then the series'"
         return h.ours + h.theirs, "both sides added list entries: the base's, then the series'"
     if kind == "make":
         merged = resolve_make_list(h)
         if merged is not None:
-            return merged, "both sides extended a Makefile list: the series' words appended"
+            return merged, "both sides changed a Makefile list: the series' words appended"
     return None
 
 
@@ -258,7 +287,8 @@ def regenerate(tree: Tree) -> None:
     res = subprocess.run(
         [f"./{REGEN}", "-f"], cwd=tree.path, text=True, capture_output=True, check=False
     )
-    if res.returncode:
+    # ynl-regen.sh goes on (and exits 0) when one spec fails to generate.
+    if res.returncode or "Traceback" in res.stdout + res.stderr:
         raise Stop(f"\n{REGEN} -f failed:\n{res.stdout}{res.stderr}")
     if tree.git("status", "--porcelain", "--untracked-files=no").strip():
         tree.git("commit", "-q", "-a", "--amend", "--no-edit")
@@ -344,9 +374,6 @@ def main() -> int:
             log(f"no rebase in progress in {tree.path}")
             return 2
         state = json.loads(tree.state_file.read_text())
-        if tree.unmerged():
-            log(f"still unmerged: {', '.join(tree.unmerged())} (resolve them and git add)")
-            return 1
     try:
         pick_all(tree, state)
     except Stop as e:

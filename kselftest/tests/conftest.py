@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from xdpvm.dmesg import dmesg, dmesg_problems
-from xdpvm.host import XDP_ACT_SRC, XDP_PASS_SRC, bpf_obj, ethtool_spec, ktree, sh
+from xdpvm.host import XDP_ACT_SRC, XDP_PASS_SRC, bpf_obj, ethtool_spec, sh, ynl_dir
 from xdpvm.netns import Netns, quiet
 
 
@@ -63,7 +63,7 @@ def bpffs() -> Iterator[Path]:
 def ynl_public() -> Iterator[Path]:
     """A copy of the kernel's YNL library and ethtool spec that `nobody` can
     read (the kernel tree lives under /root): DIR with lib/, ethtool.yaml."""
-    src = ktree() / "tools/net/ynl"
+    src = ynl_dir()
     root = Path(tempfile.mkdtemp(prefix="xdpvm-ynl-"))
     shutil.copytree(src / "lib", root / "lib", ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ethtool_spec(), root / "ethtool.yaml")

@@ -18,19 +18,26 @@ from pathlib import Path
 
 from xdpvm.host import ktree, sh
 
-SELFTESTS = "tools/testing/selftests/drivers/net"
-
-
-def source(name: str) -> Path:
-    return ktree() / SELFTESTS / name
+SELFTESTS = "tools/testing/selftests"
+TEST_DIR = "drivers/net"
+# Where the test's BPF program lives: with the other XDP programs of the
+# net selftests in 7.x, next to the test in the 6.12 backport.
+BPF_DIRS = ("net/lib", "drivers/net")
 
 
 def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
-    script = tmp_path / "xdp_stats.py"
-    shutil.copy(source("xdp_stats.py"), script)
+    # The same layout as the tree: the test finds its program by path.
+    tree = ktree() / SELFTESTS
+    bpf_dir = next((d for d in BPF_DIRS if (tree / d / "xdp_act.bpf.c").exists()), None)
+    assert bpf_dir, f"no xdp_act.bpf.c in {tree}/{{{','.join(BPF_DIRS)}}}"
+    script = tmp_path / TEST_DIR / "xdp_stats.py"
+    obj = tmp_path / bpf_dir / "xdp_act.bpf.o"
+    for d in (script.parent, obj.parent):
+        d.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tree / TEST_DIR / "xdp_stats.py", script)
     prebuilt = Path(os.environ.get("XDPTOOL_BPF_DIR", "/nonexistent")) / "xdp_act.bpf.o"
     if prebuilt.exists():
-        shutil.copy(prebuilt, tmp_path / "xdp_act.bpf.o")
+        shutil.copy(prebuilt, obj)
     else:
         # The kernel builds it with the net selftests' bpf.mk; the same
         # flags with the system's UAPI and libbpf headers.
@@ -42,17 +49,17 @@ def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
             "-idirafter",
             "/usr/include/x86_64-linux-gnu",
             "-c",
-            str(source("xdp_act.bpf.c")),
+            str(tree / bpf_dir / "xdp_act.bpf.c"),
             "-o",
-            str(tmp_path / "xdp_act.bpf.o"),
+            str(obj),
         )
-    env = dict(os.environ, PYTHONPATH=str(ktree() / SELFTESTS))
+    env = dict(os.environ, PYTHONPATH=str(tree / TEST_DIR))
     res = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
         env=env,
-        cwd=tmp_path,
+        cwd=script.parent,
         timeout=900,
         check=False,
     )

@@ -381,7 +381,6 @@ def test_stats_enabled_out_of_range_is_policy_error(quiet_netns: Netns) -> None:
     rc, out = ynl_cli(ns, "--do", "xdp-set", "--json", xdp_set("vq0", 2))
     assert rc == 1
     assert "Numerical result out of range" in out
-    assert f"error: -{errno.ERANGE}" in out
     eth = Ethnl(ns)
     with pytest.raises(eth.NlError) as err:
         eth.set("vq0", 2)

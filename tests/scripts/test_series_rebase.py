@@ -29,7 +29,7 @@ REGEN = """#!/bin/sh
 set -e
 {
   echo "/* Do not edit directly, auto-generated from: spec.yaml */"
-  sed -n 's/^ *- name: *//p' Documentation/netlink/specs/fam.yaml |
+  sed -n '/^mcast-groups:/q; s/^ *- name: *//p' Documentation/netlink/specs/fam.yaml |
     while read -r op; do echo "#define OP_$op"; done
 } > include/uapi/gen.h
 """
@@ -85,8 +85,10 @@ def setup(tmp_path: Path) -> dict:
     new_files["include/uapi/msg.h"] = FILES["include/uapi/msg.h"].replace(
         "\tMSG_B,\n", "\tMSG_B,\n\tMSG_C,\n"
     )
+    # Upstream appended an operation and a section after the list.
     new_files["Documentation/netlink/specs/fam.yaml"] = (
-        FILES["Documentation/netlink/specs/fam.yaml"] + "    - name: set\n"
+        FILES["Documentation/netlink/specs/fam.yaml"]
+        + "    - name: set\n\nmcast-groups:\n  list:\n    - name: monitor\n"
     )
     new_files["Documentation/msgs.rst"] = FILES["Documentation/msgs.rst"].replace(
         "  ``MSG_B``  b\n", "  ``MSG_B``  b\n  ``MSG_C``  c\n"
@@ -141,7 +143,7 @@ def test_mechanical_conflicts_resolved_the_rest_stops_then_continues(setup: dict
     assert "include/uapi/msg.h: both sides added list entries" in err
     assert "Documentation/netlink/specs/fam.yaml: both sides added list entries" in err
     assert "Documentation/msgs.rst: both sides added list entries" in err
-    assert "net/Makefile: both sides extended a Makefile list" in err
+    assert "net/Makefile: both sides changed a Makefile list" in err
     assert "include/uapi/gen.h: generated from a YNL spec" in err
     assert "regenerated the YNL-generated files" in err
     # The second stops, with the hunk.
@@ -160,13 +162,18 @@ def test_mechanical_conflicts_resolved_the_rest_stops_then_continues(setup: dict
         "#define OP_set",
         "#define OP_xdp-get",
     ]
+    # The series' operation stays in the operations list.
+    assert git(tree, "show", "HEAD:Documentation/netlink/specs/fam.yaml") == (
+        "operations:\n  list:\n    - name: get\n    - name: set\n    - name: xdp-get\n"
+        "\nmcast-groups:\n  list:\n    - name: monitor\n"
+    )
     rst = git(tree, "show", "HEAD:Documentation/msgs.rst")
     assert "``MSG_C``  c\n  ``MSG_XDP_GET``  x\n" in rst
 
-    # --continue with the file still unmerged refuses.
+    # --continue before the file is resolved stops again, with the hunk.
     res = run(env, SCRIPTS / "series-rebase", "--continue", "--no-check")
     assert res.returncode == 1
-    assert "still unmerged: net/core.c" in res.stderr
+    assert "\treturn 2;\n||||||| old base\n\treturn 1;\n" in res.stderr
 
     (tree / "net/core.c").write_text("int core(void)\n{\n\treturn 2 + xdp();\n}\n")
     git(tree, "add", "net/core.c")
@@ -219,3 +226,30 @@ def test_abort_and_unknown_base(setup: dict) -> None:
     res = run(env, SCRIPTS / "series-rebase", "--onto", "7.9")
     assert res.returncode == 1
     assert res.stderr.strip().endswith("unknown base '7.9'; the bases are: new old")
+
+
+def test_version_bump_opens_a_changelog_and_prefixes_subjects(setup: dict) -> None:
+    env, series = setup["env"], setup["series"] / "backport-old"
+    tree = Path(env["XDPTOOL_CACHE"]) / "linux-old"
+    (series / "SERIES").write_text("version=1\nsubject-prefix=PATCH net-next\n")
+    assert run(env, SCRIPTS / "series-export", "--base", "old").returncode == 0
+    cover = series / "0000-cover-letter.patch"
+    assert "Subject: [PATCH net-next 0/2] net: XDP\n" in cover.read_text()
+    res = run(env, SCRIPTS / "series-version", "--base", "old")
+    assert res.stdout == "v1: [PATCH net-next 0/N]\n"
+
+    res = run(env, SCRIPTS / "series-version", "--base", "old", "--bump")
+    assert res.returncode == 0, res.stderr
+    assert (series / "SERIES").read_text() == "version=2\nsubject-prefix=PATCH net-next\n"
+    assert git(tree, "rev-parse", "xdptool/v1") == git(tree, "rev-parse", "xdptool")
+    assert git(tree, "config", "branch.xdptool.description") == (
+        "net: XDP\n\nThe cover letter.\n\n"
+        "Changes in v2 (git range-diff against xdptool/v1):\n"
+        " - EDITME: what changed, and why\n"
+    )
+    assert run(env, SCRIPTS / "series-export", "--base", "old").returncode == 0
+    text = cover.read_text()
+    assert "Subject: [PATCH net-next v2 0/2] net: XDP\n" in text
+    assert "Changes in v2 (git range-diff against xdptool/v1):\n" in text
+    first = next(series.glob("0001-*.patch")).read_text()
+    assert "Subject: [PATCH net-next v2 1/2] net: add XDP_GET\n" in first

@@ -71,7 +71,11 @@ def test_flag_values_match_upstream() -> None:
         "NDO_XMIT_SG": 64,
     }
     assert {m.name: int(m) for m in XdpRxMetadata} == {"TIMESTAMP": 1, "HASH": 2, "VLAN_TAG": 4}
-    assert {m.name: int(m) for m in XskFlags} == {"TX_TIMESTAMP": 1, "TX_CHECKSUM": 2}
+    assert {m.name: int(m) for m in XskFlags} == {
+        "TX_TIMESTAMP": 1,
+        "TX_CHECKSUM": 2,
+        "TX_LAUNCH_TIME_FIFO": 4,
+    }
     assert XdpAct.NDO_XMIT.spec_name == "ndo-xmit"
     assert XdpAct.REDIRECT.doc == "The netdev supports XDP_REDIRECT"
     assert "ndo_xdp_xmit" in (XdpAct.__doc__ or "")

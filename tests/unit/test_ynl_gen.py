@@ -92,9 +92,9 @@ def test_check_fails_when_flag_added(
     specs, out = tree
     spec = specs / "netdev.yaml"
     text = spec.read_text()
-    anchor = "          L3 checksum HW offload is supported by the driver.\n"
+    anchor = "          Launch time HW offload is supported by the driver.\n"
     assert anchor in text
-    new = anchor + "      -\n        name: tx-launch-time-fifo\n        doc: Launch time.\n"
+    new = anchor + "      -\n        name: tx-made-up\n        doc: A flag upstream adds.\n"
     spec.write_text(text.replace(anchor, new))
     assert check(specs, out) == 1
     assert "netdev.py: stale" in capsys.readouterr().err
@@ -285,6 +285,16 @@ def test_directional_numbering_like_nlspec(tmp_path: Path) -> None:
     assert values == {"one-get": (5, 7), "two-set": (6, None), "one-ntf": (None, 8)}
 
 
+UPSTREAM_QSTATS = (
+    "rx-alloc-fail", "rx-hw-drops", "rx-hw-drop-overruns", "rx-csum-complete",
+    "rx-csum-unnecessary", "rx-csum-none", "rx-csum-bad", "rx-hw-gro-packets",
+    "rx-hw-gro-bytes", "rx-hw-gro-wire-packets", "rx-hw-gro-wire-bytes",
+    "rx-hw-drop-ratelimits", "tx-hw-drops", "tx-hw-drop-errors", "tx-csum-none",
+    "tx-needs-csum", "tx-hw-gso-packets", "tx-hw-gso-bytes", "tx-hw-gso-wire-packets",
+    "tx-hw-gso-wire-bytes", "tx-hw-drop-ratelimits", "tx-stop", "tx-wake",
+)
+
+
 def test_netdev_model_numbers() -> None:
     family = gen.load_family(SPEC_DIR / "netdev.yaml", SCHEMA_DIR)
     dev = family.attr_sets["dev"]
@@ -300,6 +310,8 @@ def test_netdev_model_numbers() -> None:
     assert [(a.name, a.value) for a in qstats.attrs] == [
         ("ifindex", 1), ("queue-type", 2), ("queue-id", 3), ("scope", 4),
         ("rx-packets", 8), ("rx-bytes", 9), ("tx-packets", 10), ("tx-bytes", 11),
+        # The rest of upstream's qstats (7.x: qstats-get's reply names them).
+        *[(name, value) for value, name in enumerate(UPSTREAM_QSTATS, start=12)],
         ("rx-xdp-aborted", 200), ("rx-xdp-drop", 201), ("rx-xdp-pass", 202),
         ("rx-xdp-tx", 203), ("rx-xdp-redirect", 204), ("rx-xdp-unknown", 205),
         ("rx-xdp-redirect-errors", 206),

@@ -12,7 +12,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "ynl-specs-match"
-KTREE = Path.home() / ".cache" / "xdptool" / "linux"
+# The primary base's work tree, wherever the scripts put it.
+KTREE = Path(
+    os.environ.get("XDPTOOL_KTREE")
+    or Path(os.environ.get("XDPTOOL_CACHE") or Path.home() / ".cache" / "xdptool") / "linux"
+)
 KERNEL_ETHTOOL = KTREE / "Documentation" / "netlink" / "specs" / "ethtool.yaml"
 
 KERNEL = """\

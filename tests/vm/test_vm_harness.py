@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-KTREE = Path(os.environ.get("XDPTOOL_KTREE", Path.home() / ".cache/xdptool/linux"))
+CACHE = Path(os.environ.get("XDPTOOL_CACHE") or Path.home() / ".cache/xdptool")
+# The primary base's work tree (scripts/kernel-tree).
+KTREE = Path(os.environ.get("XDPTOOL_KTREE") or CACHE / "linux")
 
 pytestmark = [
     pytest.mark.root,
@@ -24,7 +26,7 @@ pytestmark = [
 
 
 # Under the cache, not /tmp: the guest sees the host's files, but not its /tmp.
-BPF_DIR = Path(os.environ.get("XDPTOOL_CACHE", Path.home() / ".cache/xdptool")) / "bpf"
+BPF_DIR = CACHE / "bpf"
 
 
 def vm_run(*cmd: str, keep: Path | None = None) -> subprocess.CompletedProcess[str]:

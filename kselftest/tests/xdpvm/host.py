@@ -52,20 +52,27 @@ def netdev_spec() -> Path:
     return ktree() / "Documentation/netlink/specs/netdev.yaml"
 
 
+def ynl_dir() -> Path:
+    """The kernel's Python YNL (lib/ and cli.py): tools/net/ynl/pyynl since
+    6.14, tools/net/ynl before."""
+    pyynl = ktree() / "tools/net/ynl/pyynl"
+    return pyynl if pyynl.is_dir() else ktree() / "tools/net/ynl"
+
+
 def _ynl_lib() -> Any:
-    path = str(ktree() / "tools/net/ynl")
+    path = str(ynl_dir())
     if path not in sys.path:
         sys.path.insert(0, path)
-    import lib as ynl_lib  # the kernel's tools/net/ynl/lib
+    import lib as ynl_lib  # the kernel's YNL library
 
     return ynl_lib
 
 
 @functools.cache
 def _ynl_cli_module() -> Any:
-    """tools/net/ynl/cli.py as a module, loaded once."""
+    """The kernel's YNL cli.py as a module, loaded once."""
     _ynl_lib()
-    spec = importlib.util.spec_from_file_location("ynl_cli", ktree() / "tools/net/ynl/cli.py")
+    spec = importlib.util.spec_from_file_location("ynl_cli", ynl_dir() / "cli.py")
     assert spec and spec.loader
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)

@@ -150,7 +150,7 @@ class Ethnl:
 
 
 def ynl_cli(ns: str | None, *args: str) -> tuple[int, str]:
-    """The kernel's YNL CLI (tools/net/ynl/cli.py) on the ethtool spec, run
+    """The kernel's YNL CLI (xdpvm.host.ynl_dir()) on the ethtool spec, run
     in-process in ns: (exit status, what it printed)."""
     cli = _ynl_cli_module()
     argv = ["cli.py", "--spec", str(ethtool_spec()), "--no-schema", *args]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -41,9 +42,17 @@ def nlspec(tree: Path | None = None) -> ModuleType:
     for rel in NLSPEC_PATHS:
         path = tree / rel
         if path.is_file():
-            spec = importlib.util.spec_from_file_location("_kernel_ynl_nlspec", path)
+            # Loaded as a module of its package: since 7.x nlspec.py imports
+            # its siblings relatively (from .specdir import ...).
+            name = "_kernel_ynl_lib"
+            pkg_spec = importlib.util.spec_from_file_location(
+                name, path.parent / "__init__.py", submodule_search_locations=[str(path.parent)])
+            assert pkg_spec is not None and pkg_spec.loader is not None
+            sys.modules[name] = importlib.util.module_from_spec(pkg_spec)
+            spec = importlib.util.spec_from_file_location(f"{name}.nlspec", path)
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
             spec.loader.exec_module(module)
             return module
     raise KernelModelError(

@@ -21,14 +21,14 @@ MCAST_GROUPS: Final = ("monitor",)
 
 
 class HeaderFlags(runtime.YnlFlags):
-    """Values of the ``header-flags`` flags definition.
+    """common ethtool header flags
 
     Spec: ``header-flags`` (flags).
 
     Members:
-        COMPACT_BITSETS (compact-bitsets)
-        OMIT_REPLY (omit-reply)
-        STATS (stats)
+        COMPACT_BITSETS (compact-bitsets): use compact bitsets in reply
+        OMIT_REPLY (omit-reply): provide optional reply for SET or ACT requests
+        STATS (stats): request statistics, if supported by the driver
     """
 
     COMPACT_BITSETS = 1
@@ -45,7 +45,11 @@ class HeaderFlags(runtime.YnlFlags):
 
     @classmethod
     def _spec_docs(cls) -> Mapping[int, str]:
-        return {}
+        return {
+            1: "use compact bitsets in reply",
+            2: "provide optional reply for SET or ACT requests",
+            4: "request statistics, if supported by the driver",
+        }
 
 
 OPS: Final[dict[str, tuple[int | None, int | None]]] = {

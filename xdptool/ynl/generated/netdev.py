@@ -88,11 +88,11 @@ class XdpRxMetadata(runtime.YnlFlags):
 
     Members:
         TIMESTAMP (timestamp): Device is capable of exposing receive HW timestamp via
-            bpf_xdp_metadata_rx_timestamp().
+    bpf_xdp_metadata_rx_timestamp().
         HASH (hash): Device is capable of exposing receive packet hash via
-            bpf_xdp_metadata_rx_hash().
+    bpf_xdp_metadata_rx_hash().
         VLAN_TAG (vlan-tag): Device is capable of exposing receive packet VLAN tag via
-            bpf_xdp_metadata_rx_vlan_tag().
+    bpf_xdp_metadata_rx_vlan_tag().
     """
 
     TIMESTAMP = 1
@@ -131,16 +131,20 @@ class XskFlags(runtime.YnlFlags):
         TX_TIMESTAMP (tx-timestamp): HW timestamping egress packets is supported by the
             driver.
         TX_CHECKSUM (tx-checksum): L3 checksum HW offload is supported by the driver.
+        TX_LAUNCH_TIME_FIFO (tx-launch-time-fifo): Launch time HW offload is supported by the
+            driver.
     """
 
     TX_TIMESTAMP = 1
     TX_CHECKSUM = 2
+    TX_LAUNCH_TIME_FIFO = 4
 
     @classmethod
     def _spec_names(cls) -> Mapping[int, str]:
         return {
             1: "tx-timestamp",
             2: "tx-checksum",
+            4: "tx-launch-time-fifo",
         }
 
     @classmethod
@@ -148,6 +152,7 @@ class XskFlags(runtime.YnlFlags):
         return {
             1: "HW timestamping egress packets is supported by the driver.",
             2: "L3 checksum HW offload is supported by the driver.",
+            4: "Launch time HW offload is supported by the driver.",
         }
 
 
@@ -249,6 +254,29 @@ ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
         9: "rx-bytes",
         10: "tx-packets",
         11: "tx-bytes",
+        12: "rx-alloc-fail",
+        13: "rx-hw-drops",
+        14: "rx-hw-drop-overruns",
+        15: "rx-csum-complete",
+        16: "rx-csum-unnecessary",
+        17: "rx-csum-none",
+        18: "rx-csum-bad",
+        19: "rx-hw-gro-packets",
+        20: "rx-hw-gro-bytes",
+        21: "rx-hw-gro-wire-packets",
+        22: "rx-hw-gro-wire-bytes",
+        23: "rx-hw-drop-ratelimits",
+        24: "tx-hw-drops",
+        25: "tx-hw-drop-errors",
+        26: "tx-csum-none",
+        27: "tx-needs-csum",
+        28: "tx-hw-gso-packets",
+        29: "tx-hw-gso-bytes",
+        30: "tx-hw-gso-wire-packets",
+        31: "tx-hw-gso-wire-bytes",
+        32: "tx-hw-drop-ratelimits",
+        33: "tx-stop",
+        34: "tx-wake",
         200: "rx-xdp-aborted",
         201: "rx-xdp-drop",
         202: "rx-xdp-pass",
@@ -288,6 +316,29 @@ class QstatsMsg(runtime.GenlMessage):
         (9, "NETDEV_A_QSTATS_RX_BYTES", "ynl_uint"),
         (10, "NETDEV_A_QSTATS_TX_PACKETS", "ynl_uint"),
         (11, "NETDEV_A_QSTATS_TX_BYTES", "ynl_uint"),
+        (12, "NETDEV_A_QSTATS_RX_ALLOC_FAIL", "ynl_uint"),
+        (13, "NETDEV_A_QSTATS_RX_HW_DROPS", "ynl_uint"),
+        (14, "NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS", "ynl_uint"),
+        (15, "NETDEV_A_QSTATS_RX_CSUM_COMPLETE", "ynl_uint"),
+        (16, "NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY", "ynl_uint"),
+        (17, "NETDEV_A_QSTATS_RX_CSUM_NONE", "ynl_uint"),
+        (18, "NETDEV_A_QSTATS_RX_CSUM_BAD", "ynl_uint"),
+        (19, "NETDEV_A_QSTATS_RX_HW_GRO_PACKETS", "ynl_uint"),
+        (20, "NETDEV_A_QSTATS_RX_HW_GRO_BYTES", "ynl_uint"),
+        (21, "NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS", "ynl_uint"),
+        (22, "NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES", "ynl_uint"),
+        (23, "NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS", "ynl_uint"),
+        (24, "NETDEV_A_QSTATS_TX_HW_DROPS", "ynl_uint"),
+        (25, "NETDEV_A_QSTATS_TX_HW_DROP_ERRORS", "ynl_uint"),
+        (26, "NETDEV_A_QSTATS_TX_CSUM_NONE", "ynl_uint"),
+        (27, "NETDEV_A_QSTATS_TX_NEEDS_CSUM", "ynl_uint"),
+        (28, "NETDEV_A_QSTATS_TX_HW_GSO_PACKETS", "ynl_uint"),
+        (29, "NETDEV_A_QSTATS_TX_HW_GSO_BYTES", "ynl_uint"),
+        (30, "NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS", "ynl_uint"),
+        (31, "NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES", "ynl_uint"),
+        (32, "NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS", "ynl_uint"),
+        (33, "NETDEV_A_QSTATS_TX_STOP", "ynl_uint"),
+        (34, "NETDEV_A_QSTATS_TX_WAKE", "ynl_uint"),
         (200, "NETDEV_A_QSTATS_RX_XDP_ABORTED", "ynl_uint"),
         (201, "NETDEV_A_QSTATS_RX_XDP_DROP", "ynl_uint"),
         (202, "NETDEV_A_QSTATS_RX_XDP_PASS", "ynl_uint"),
@@ -385,6 +436,50 @@ class Qstats:
             successfully sent once it is in device memory (usually this means the device has
             issued a DMA completion for the packet).
         tx_bytes: Successfully sent bytes, see `tx-packets`.
+        rx_alloc_fail: Number of times skb or buffer allocation failed on the Rx datapath.
+            Allocation failure may, or may not result in a packet drop, depending on driver
+            implementation and whether system recovers quickly.
+        rx_hw_drops: Number of all packets which entered the device, but never left it,
+            including but not limited to: packets dropped due to lack of buffer space,
+            processing errors, explicit or implicit policies and packet filters.
+        rx_hw_drop_overruns: Number of packets dropped due to transient lack of resources,
+            such as buffer space, host descriptors etc.
+        rx_csum_complete: Number of packets that were marked as CHECKSUM_COMPLETE.
+        rx_csum_unnecessary: Number of packets that were marked as CHECKSUM_UNNECESSARY.
+        rx_csum_none: Number of packets that were not checksummed by device.
+        rx_csum_bad: Number of packets with bad checksum. The packets are not discarded, but
+            still delivered to the stack.
+        rx_hw_gro_packets: Number of packets that were coalesced from smaller packets by the
+            device. Counts only packets coalesced with the HW-GRO netdevice feature,
+            LRO-coalesced packets are not counted.
+        rx_hw_gro_bytes: See `rx-hw-gro-packets`.
+        rx_hw_gro_wire_packets: Number of packets that were coalesced to bigger packetss with
+            the HW-GRO netdevice feature. LRO-coalesced packets are not counted.
+        rx_hw_gro_wire_bytes: See `rx-hw-gro-wire-packets`.
+        rx_hw_drop_ratelimits: Number of the packets dropped by the device due to the received
+            packets bitrate exceeding the device rate limit.
+        tx_hw_drops: Number of packets that arrived at the device but never left it,
+            encompassing packets dropped for reasons such as processing errors, as well as
+            those affected by explicitly defined policies and packet filtering criteria.
+        tx_hw_drop_errors: Number of packets dropped because they were invalid or malformed.
+        tx_csum_none: Number of packets that did not require the device to calculate the
+            checksum.
+        tx_needs_csum: Number of packets that required the device to calculate the checksum.
+            This counter includes the number of GSO wire packets for which device calculated
+            the L4 checksum.
+        tx_hw_gso_packets: Number of packets that necessitated segmentation into smaller
+            packets by the device.
+        tx_hw_gso_bytes: See `tx-hw-gso-packets`.
+        tx_hw_gso_wire_packets: Number of wire-sized packets generated by processing
+            `tx-hw-gso-packets`
+        tx_hw_gso_wire_bytes: See `tx-hw-gso-wire-packets`.
+        tx_hw_drop_ratelimits: Number of the packets dropped by the device due to the transmit
+            packets bitrate exceeding the device rate limit.
+        tx_stop: Number of times driver paused accepting new tx packets from the stack to this
+            queue, because the queue was full. Note that if BQL is supported and enabled on
+            the device the networking stack will avoid queuing a lot of data at once.
+        tx_wake: Number of times driver re-started accepting send requests to this queue from
+            the stack.
         rx_xdp_aborted: Number of frames for which the device's XDP program returned
             XDP_ABORTED. Per-action XDP statistics are counted by the core, for devices where
             they are enabled (ethtool's xdp-set); see Documentation/networking/statistics.rst.
@@ -426,6 +521,75 @@ class Qstats:
     tx_bytes: int | None = dataclasses.field(
         default=None, metadata={"ynl-name": "tx-bytes", "ynl-type": "uint"}
     )
+    rx_alloc_fail: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-alloc-fail", "ynl-type": "uint"}
+    )
+    rx_hw_drops: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-drops", "ynl-type": "uint"}
+    )
+    rx_hw_drop_overruns: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-drop-overruns", "ynl-type": "uint"}
+    )
+    rx_csum_complete: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-csum-complete", "ynl-type": "uint"}
+    )
+    rx_csum_unnecessary: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-csum-unnecessary", "ynl-type": "uint"}
+    )
+    rx_csum_none: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-csum-none", "ynl-type": "uint"}
+    )
+    rx_csum_bad: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-csum-bad", "ynl-type": "uint"}
+    )
+    rx_hw_gro_packets: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-gro-packets", "ynl-type": "uint"}
+    )
+    rx_hw_gro_bytes: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-gro-bytes", "ynl-type": "uint"}
+    )
+    rx_hw_gro_wire_packets: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-gro-wire-packets", "ynl-type": "uint"}
+    )
+    rx_hw_gro_wire_bytes: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-gro-wire-bytes", "ynl-type": "uint"}
+    )
+    rx_hw_drop_ratelimits: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "rx-hw-drop-ratelimits", "ynl-type": "uint"}
+    )
+    tx_hw_drops: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-drops", "ynl-type": "uint"}
+    )
+    tx_hw_drop_errors: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-drop-errors", "ynl-type": "uint"}
+    )
+    tx_csum_none: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-csum-none", "ynl-type": "uint"}
+    )
+    tx_needs_csum: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-needs-csum", "ynl-type": "uint"}
+    )
+    tx_hw_gso_packets: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-gso-packets", "ynl-type": "uint"}
+    )
+    tx_hw_gso_bytes: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-gso-bytes", "ynl-type": "uint"}
+    )
+    tx_hw_gso_wire_packets: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-gso-wire-packets", "ynl-type": "uint"}
+    )
+    tx_hw_gso_wire_bytes: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-gso-wire-bytes", "ynl-type": "uint"}
+    )
+    tx_hw_drop_ratelimits: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-hw-drop-ratelimits", "ynl-type": "uint"}
+    )
+    tx_stop: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-stop", "ynl-type": "uint"}
+    )
+    tx_wake: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx-wake", "ynl-type": "uint"}
+    )
     rx_xdp_aborted: int | None = dataclasses.field(
         default=None, metadata={"ynl-name": "rx-xdp-aborted", "ynl-type": "uint"}
     )
@@ -460,6 +624,37 @@ class Qstats:
             rx_bytes=runtime.optional(msg, "NETDEV_A_QSTATS_RX_BYTES", int),
             tx_packets=runtime.optional(msg, "NETDEV_A_QSTATS_TX_PACKETS", int),
             tx_bytes=runtime.optional(msg, "NETDEV_A_QSTATS_TX_BYTES", int),
+            rx_alloc_fail=runtime.optional(msg, "NETDEV_A_QSTATS_RX_ALLOC_FAIL", int),
+            rx_hw_drops=runtime.optional(msg, "NETDEV_A_QSTATS_RX_HW_DROPS", int),
+            rx_hw_drop_overruns=runtime.optional(msg, "NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS", int),
+            rx_csum_complete=runtime.optional(msg, "NETDEV_A_QSTATS_RX_CSUM_COMPLETE", int),
+            rx_csum_unnecessary=runtime.optional(msg, "NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY", int),
+            rx_csum_none=runtime.optional(msg, "NETDEV_A_QSTATS_RX_CSUM_NONE", int),
+            rx_csum_bad=runtime.optional(msg, "NETDEV_A_QSTATS_RX_CSUM_BAD", int),
+            rx_hw_gro_packets=runtime.optional(msg, "NETDEV_A_QSTATS_RX_HW_GRO_PACKETS", int),
+            rx_hw_gro_bytes=runtime.optional(msg, "NETDEV_A_QSTATS_RX_HW_GRO_BYTES", int),
+            rx_hw_gro_wire_packets=runtime.optional(
+                msg, "NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS", int
+            ),
+            rx_hw_gro_wire_bytes=runtime.optional(msg, "NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES", int),
+            rx_hw_drop_ratelimits=runtime.optional(
+                msg, "NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS", int
+            ),
+            tx_hw_drops=runtime.optional(msg, "NETDEV_A_QSTATS_TX_HW_DROPS", int),
+            tx_hw_drop_errors=runtime.optional(msg, "NETDEV_A_QSTATS_TX_HW_DROP_ERRORS", int),
+            tx_csum_none=runtime.optional(msg, "NETDEV_A_QSTATS_TX_CSUM_NONE", int),
+            tx_needs_csum=runtime.optional(msg, "NETDEV_A_QSTATS_TX_NEEDS_CSUM", int),
+            tx_hw_gso_packets=runtime.optional(msg, "NETDEV_A_QSTATS_TX_HW_GSO_PACKETS", int),
+            tx_hw_gso_bytes=runtime.optional(msg, "NETDEV_A_QSTATS_TX_HW_GSO_BYTES", int),
+            tx_hw_gso_wire_packets=runtime.optional(
+                msg, "NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS", int
+            ),
+            tx_hw_gso_wire_bytes=runtime.optional(msg, "NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES", int),
+            tx_hw_drop_ratelimits=runtime.optional(
+                msg, "NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS", int
+            ),
+            tx_stop=runtime.optional(msg, "NETDEV_A_QSTATS_TX_STOP", int),
+            tx_wake=runtime.optional(msg, "NETDEV_A_QSTATS_TX_WAKE", int),
             rx_xdp_aborted=runtime.optional(msg, "NETDEV_A_QSTATS_RX_XDP_ABORTED", int),
             rx_xdp_drop=runtime.optional(msg, "NETDEV_A_QSTATS_RX_XDP_DROP", int),
             rx_xdp_pass=runtime.optional(msg, "NETDEV_A_QSTATS_RX_XDP_PASS", int),
@@ -487,6 +682,29 @@ class Qstats:
         runtime.put(attrs, "NETDEV_A_QSTATS_RX_BYTES", self.rx_bytes)
         runtime.put(attrs, "NETDEV_A_QSTATS_TX_PACKETS", self.tx_packets)
         runtime.put(attrs, "NETDEV_A_QSTATS_TX_BYTES", self.tx_bytes)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_ALLOC_FAIL", self.rx_alloc_fail)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_DROPS", self.rx_hw_drops)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS", self.rx_hw_drop_overruns)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_CSUM_COMPLETE", self.rx_csum_complete)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY", self.rx_csum_unnecessary)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_CSUM_NONE", self.rx_csum_none)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_CSUM_BAD", self.rx_csum_bad)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_GRO_PACKETS", self.rx_hw_gro_packets)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_GRO_BYTES", self.rx_hw_gro_bytes)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS", self.rx_hw_gro_wire_packets)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES", self.rx_hw_gro_wire_bytes)
+        runtime.put(attrs, "NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS", self.rx_hw_drop_ratelimits)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_DROPS", self.tx_hw_drops)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_DROP_ERRORS", self.tx_hw_drop_errors)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_CSUM_NONE", self.tx_csum_none)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_NEEDS_CSUM", self.tx_needs_csum)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_GSO_PACKETS", self.tx_hw_gso_packets)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_GSO_BYTES", self.tx_hw_gso_bytes)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS", self.tx_hw_gso_wire_packets)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES", self.tx_hw_gso_wire_bytes)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS", self.tx_hw_drop_ratelimits)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_STOP", self.tx_stop)
+        runtime.put(attrs, "NETDEV_A_QSTATS_TX_WAKE", self.tx_wake)
         runtime.put(attrs, "NETDEV_A_QSTATS_RX_XDP_ABORTED", self.rx_xdp_aborted)
         runtime.put(attrs, "NETDEV_A_QSTATS_RX_XDP_DROP", self.rx_xdp_drop)
         runtime.put(attrs, "NETDEV_A_QSTATS_RX_XDP_PASS", self.rx_xdp_pass)
