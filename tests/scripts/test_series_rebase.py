@@ -40,6 +40,8 @@ FILES = {
     "Documentation/msgs.rst": "Messages\n\n  ``MSG_A``  a\n  ``MSG_B``  b\n\nEnd.\n",
     "net/Makefile": "obj-y := a.o b.o\n",
     "net/core.c": "int core(void)\n{\n\treturn 1;\n}\n",
+    "net/ops.c": "static const struct op ops[] = {\n\t{\n\t\t.cmd\t= MSG_A,\n\t},\n};\n",
+    "net/ops.h": "extern const struct op_req a_ops;\n\nvoid ops_init(void);\n",
     "tools/net/ynl/ynl-regen.sh": REGEN,
 }
 
@@ -95,6 +97,12 @@ def setup(tmp_path: Path) -> dict:
     )
     new_files["net/Makefile"] = "obj-y := a.o b.o c.o\n"
     new_files["net/core.c"] = "int core(void)\n{\n\treturn 2;\n}\n"
+    new_files["net/ops.c"] = FILES["net/ops.c"].replace(
+        "\t},\n};", "\t},\n\t{\n\t\t.cmd\t= MSG_C,\n\t\t.flags\t= ADMIN,\n\t},\n};"
+    )
+    new_files["net/ops.h"] = FILES["net/ops.h"].replace(
+        "a_ops;\n", "a_ops;\nextern const struct op_req c_ops;\n"
+    )
     new = upstream(tmp_path / "new", new_files)
 
     series = tmp_path / "patches"
@@ -122,6 +130,15 @@ def setup(tmp_path: Path) -> dict:
     row = "  ``MSG_B``  b\n"
     rst.write_text(rst.read_text().replace(row, row + "  ``MSG_XDP_GET``  x\n"))
     (tree / "net/Makefile").write_text("obj-y := a.o b.o xdp.o\n")
+    ops = tree / "net/ops.c"
+    ops.write_text(
+        ops.read_text().replace(
+            "\t},\n};", "\t},\n\t{\n\t\t/* why */\n\t\t.cmd\t= MSG_XDP_GET,\n\t},\n};"
+        )
+    )
+    ops_h = tree / "net/ops.h"
+    xdp_ops = "extern const struct op_req xdp_ops;\n"
+    ops_h.write_text(ops_h.read_text().replace("a_ops;\n", "a_ops;\n" + xdp_ops))
     subprocess.run(["sh", "tools/net/ynl/ynl-regen.sh"], cwd=tree, check=True)
     git(tree, "commit", "-q", "-a", "-m", "net: add XDP_GET")
     core = tree / "net/core.c"
@@ -145,6 +162,8 @@ def test_mechanical_conflicts_resolved_the_rest_stops_then_continues(setup: dict
     assert "Documentation/msgs.rst: both sides added list entries" in err
     assert "net/Makefile: both sides changed a Makefile list" in err
     assert "include/uapi/gen.h: generated from a YNL spec" in err
+    assert "net/ops.c: both sides added list entries" in err
+    assert "net/ops.h: both sides added list entries" in err
     assert "regenerated the YNL-generated files" in err
     # The second stops, with the hunk.
     assert "stopped: a conflict that is not mechanical" in err
@@ -157,6 +176,15 @@ def test_mechanical_conflicts_resolved_the_rest_stops_then_continues(setup: dict
         "\tMSG_B,\n", "\tMSG_B,\n\tMSG_C,\n\tMSG_XDP_GET = 200,\n"
     )
     assert git(tree, "show", "HEAD:net/Makefile") == "obj-y := a.o b.o c.o xdp.o\n"
+    assert git(tree, "show", "HEAD:net/ops.c") == (
+        "static const struct op ops[] = {\n\t{\n\t\t.cmd\t= MSG_A,\n\t},\n"
+        "\t{\n\t\t.cmd\t= MSG_C,\n\t\t.flags\t= ADMIN,\n\t},\n"
+        "\t{\n\t\t/* why */\n\t\t.cmd\t= MSG_XDP_GET,\n\t},\n};\n"
+    )
+    assert git(tree, "show", "HEAD:net/ops.h") == (
+        "extern const struct op_req a_ops;\nextern const struct op_req c_ops;\n"
+        "extern const struct op_req xdp_ops;\n\nvoid ops_init(void);\n"
+    )
     assert git(tree, "show", "HEAD:include/uapi/gen.h").splitlines()[1:] == [
         "#define OP_get",
         "#define OP_set",
