@@ -36,6 +36,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 GENERATED_MARK = re.compile(r"Do not edit directly, auto-generated from", re.I)
 SPEC_DIR = "Documentation/netlink/specs/"
@@ -295,7 +296,7 @@ def regenerate(tree: Tree) -> None:
         log("  regenerated the YNL-generated files from the merged specs (commit amended)")
 
 
-def picked(tree: Tree, state: dict) -> None:
+def picked(tree: Tree, state: dict[str, Any]) -> None:
     """The commit at HEAD is the next one of the series: regenerate,
     record."""
     if state["regen"] and touches_spec(tree, "HEAD"):
@@ -305,7 +306,7 @@ def picked(tree: Tree, state: dict) -> None:
     save(tree, state)
 
 
-def pick_all(tree: Tree, state: dict) -> None:
+def pick_all(tree: Tree, state: dict[str, Any]) -> None:
     """Picks the commits one at a time: each is regenerated on its own and
     a stop names one commit."""
     while state["todo"]:
@@ -339,7 +340,7 @@ def pick_all(tree: Tree, state: dict) -> None:
         picked(tree, state)
 
 
-def save(tree: Tree, state: dict) -> None:
+def save(tree: Tree, state: dict[str, Any]) -> None:
     tree.state_file.write_text(json.dumps(state, indent=1))
 
 
