@@ -47,6 +47,11 @@ VIRTIO_PROG_FEATURES = {
 }
 
 
+def attach(netns: Netns, dev: str, obj: Path, mode: str) -> None:
+    """mode: xdpdrv (native) or xdpgeneric."""
+    sh("ip", "-n", netns.name, "link", "set", "dev", dev, mode, "obj", str(obj), "sec", "xdp")
+
+
 def assert_matches_kernel(ns: Netns, dev: dict[str, Any]) -> None:
     # The kernel's YNL library returns flag sets; xdptool lists them by bit.
     kernel = ns.kernel_dev_get()[dev["ifindex"]]
@@ -70,20 +75,7 @@ def test_veth_native_and_redirect_target(netns: Netns, xdp_pass_obj: Path) -> No
         assert_matches_kernel(netns, dev)
 
     # A native program on vm0 gives vm1 (its peer) NAPI: vm1 becomes a target.
-    sh(
-        "ip",
-        "-n",
-        netns.name,
-        "link",
-        "set",
-        "dev",
-        "vm0",
-        "xdpdrv",
-        "obj",
-        str(xdp_pass_obj),
-        "sec",
-        "xdp",
-    )
+    attach(netns, "vm0", xdp_pass_obj, "xdpdrv")
     devs = by_name(netns.xdptool_json())
     assert devs["vm1"]["xdp_features"] == ["basic", "redirect", "ndo-xmit", "rx-sg", "ndo-xmit-sg"]
     assert devs["vm1"]["redirect_target"] is True
@@ -97,20 +89,7 @@ def test_veth_native_and_redirect_target(netns: Netns, xdp_pass_obj: Path) -> No
 
 def test_generic_attach_is_reported_as_generic(netns: Netns, xdp_pass_obj: Path) -> None:
     sh("ip", "-n", netns.name, "link", "add", "vg0", "type", "veth", "peer", "name", "vg1")
-    sh(
-        "ip",
-        "-n",
-        netns.name,
-        "link",
-        "set",
-        "dev",
-        "vg0",
-        "xdpgeneric",
-        "obj",
-        str(xdp_pass_obj),
-        "sec",
-        "xdp",
-    )
+    attach(netns, "vg0", xdp_pass_obj, "xdpgeneric")
     dev = by_name(netns.xdptool_json("vg0"))["vg0"]
     [att] = dev["attached"]
     assert (att["mode"], att["prog_name"]) == ("generic", "xdp_pass")
@@ -163,20 +142,7 @@ def test_virtio_net_multiqueue_native_xdp(netns: Netns, xdp_pass_obj: Path) -> N
     assert_matches_kernel(netns, dev)
 
     # virtnet_xdp_set() makes the device a redirect target with a program.
-    sh(
-        "ip",
-        "-n",
-        netns.name,
-        "link",
-        "set",
-        "dev",
-        nic,
-        "xdpdrv",
-        "obj",
-        str(xdp_pass_obj),
-        "sec",
-        "xdp",
-    )
+    attach(netns, nic, xdp_pass_obj, "xdpdrv")
     try:
         dev = by_name(netns.xdptool_json(nic))[nic]
         assert dev["xdp_features"] == per_base(VIRTIO_PROG_FEATURES)
