@@ -19,6 +19,7 @@ HELP: dict[tuple[str, ...], str] = {(): 'Usage: xdptool [OPTIONS] COMMAND [ARGS]
      'Commands:\n'
      '  features  What XDP each device supports, and what is attached now.\n'
      '  stats     Per-action XDP statistics (kernels with the xdptool series).\n'
+     "  tx        A device's XDP TX resources: can it receive redirected frames.\n"
      '\n'
      '  Exit status: 0 success, 1 error (one line on stderr), 2 usage error, 130\n'
      '  interrupted (Ctrl-C). XDPTOOL_DEBUG=1 prints tracebacks.\n',
@@ -83,4 +84,14 @@ HELP: dict[tuple[str, ...], str] = {(): 'Usage: xdptool [OPTIONS] COMMAND [ARGS]
                        '  DEV  Network device.  [required]\n'
                        '\n'
                        'Options:\n'
-                       '  -h, --help  Show this message and exit.\n'}
+                       '  -h, --help  Show this message and exit.\n',
+ ('tx',): 'Usage: xdptool tx [OPTIONS] {DEV}\n'
+          '\n'
+          "  A device's XDP TX resources: can it receive redirected frames.\n"
+          '\n'
+          'Arguments:\n'
+          '  DEV  The interface.  [required]\n'
+          '\n'
+          'Options:\n'
+          '  -j, --json  Print JSON (schema: docs/cli.md).\n'
+          '  -h, --help  Show this message and exit.\n'}

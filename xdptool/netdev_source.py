@@ -14,6 +14,9 @@ from xdptool.errors import PermissionDeniedError, XdptoolError
 from xdptool.ynl.generated.netdev import Dev, Netdev, XdpAct, XdpRxMetadata, XskFlags
 from xdptool.ynl.runtime import FamilyNotFoundError, YnlError
 
+NO_FAMILY_NOTE = ("XDP feature flags unknown: this kernel has no netdev netlink family "
+                  "(needs Linux >= 6.3)")
+
 
 @dataclass(frozen=True)
 class NetdevFeatures:

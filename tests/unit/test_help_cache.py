@@ -18,7 +18,7 @@ def test_cache_is_current() -> None:
 
 def test_every_command_is_cached() -> None:
     assert set(HELP) == {(), ("features",), ("stats",), ("stats", "show"),
-                         ("stats", "enable"), ("stats", "disable")}
+                         ("stats", "enable"), ("stats", "disable"), ("tx",)}
 
 
 @pytest.mark.parametrize("path", sorted(HELP))

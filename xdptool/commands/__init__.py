@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 # Module names, in the order `xdptool --help` lists them.
-COMMANDS = ("features", "stats")
+COMMANDS = ("features", "stats", "tx")
 
 
 def new_app(**settings: Any) -> typer.Typer:

@@ -24,8 +24,7 @@ from xdptool.errors import NoSuchDeviceError
 from xdptool.names import shown
 from xdptool.netdev_source import NetdevFeatures
 
-NO_FAMILY_NOTE = ("XDP feature flags unknown: this kernel has no netdev netlink family "
-                  "(needs Linux >= 6.3)")
+NO_FAMILY_NOTE = netdev_source.NO_FAMILY_NOTE
 
 
 @dataclass(frozen=True)
