@@ -70,23 +70,34 @@ class Hunk:
 Piece = str | Hunk
 
 
+# Conflict markers longer than git's 7: documentation has lines of seven
+# "=" (a heading underline) that would read as a separator.
+MARKER_SIZE = 32
+OURS, BASE, SEP, THEIRS = (
+    "<" * MARKER_SIZE + " ",
+    "|" * MARKER_SIZE + " ",
+    "=" * MARKER_SIZE,
+    ">" * MARKER_SIZE + " ",
+)
+
+
 def parse_conflicts(text: str) -> list[Piece]:
     """Lines and diff3 conflict hunks of a file, in order."""
     out: list[Piece] = []
     lines = text.splitlines(keepends=True)
     i = 0
     while i < len(lines):
-        if not lines[i].startswith("<<<<<<< "):
+        if not lines[i].startswith(OURS):
             out.append(lines[i])
             i += 1
             continue
         parts: list[list[str]] = [[], [], []]
         part = 0
         i += 1
-        while i < len(lines) and not lines[i].startswith(">>>>>>> "):
-            if lines[i].startswith("||||||| ") and part == 0:
+        while i < len(lines) and not lines[i].startswith(THEIRS):
+            if lines[i].startswith(BASE) and part == 0:
                 part = 1
-            elif lines[i].startswith("=======") and part in (0, 1):
+            elif lines[i].rstrip("\n") == SEP and part in (0, 1):
                 part = 2
             else:
                 parts[part].append(lines[i])
@@ -202,6 +213,13 @@ class Tree:
         self.path = path
         self.git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
         self.state_file = self.git_dir / "xdptool-rebase.json"
+        # The tree is the scripts' own: its conflicts get long markers.
+        attributes = self.git_dir / "info" / "attributes"
+        line = f"* conflict-marker-size={MARKER_SIZE}\n"
+        have = attributes.read_text() if attributes.exists() else ""
+        if line not in have:
+            attributes.parent.mkdir(exist_ok=True)
+            attributes.write_text(have + line)
 
     def git(self, *args: str, check: bool = True) -> str:
         res = self.run(*args)

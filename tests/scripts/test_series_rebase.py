@@ -92,8 +92,13 @@ def setup(tmp_path: Path) -> dict:
         FILES["Documentation/netlink/specs/fam.yaml"]
         + "    - name: set\n\nmcast-groups:\n  list:\n    - name: monitor\n"
     )
-    new_files["Documentation/msgs.rst"] = FILES["Documentation/msgs.rst"].replace(
-        "  ``MSG_B``  b\n", "  ``MSG_B``  b\n  ``MSG_C``  c\n"
+    # A table row, and a section whose heading underline is longer than
+    # git's conflict markers.
+    new_files["Documentation/msgs.rst"] = (
+        FILES["Documentation/msgs.rst"].replace(
+            "  ``MSG_B``  b\n", "  ``MSG_B``  b\n  ``MSG_C``  c\n"
+        )
+        + "\nTSCONFIG_GET\n============\n\nUpstream.\n"
     )
     new_files["net/Makefile"] = "obj-y := a.o b.o c.o\n"
     new_files["net/core.c"] = "int core(void)\n{\n\treturn 2;\n}\n"
@@ -128,7 +133,11 @@ def setup(tmp_path: Path) -> dict:
     spec.write_text(spec.read_text() + "    - name: xdp-get\n")
     rst = tree / "Documentation/msgs.rst"
     row = "  ``MSG_B``  b\n"
-    rst.write_text(rst.read_text().replace(row, row + "  ``MSG_XDP_GET``  x\n"))
+    # A section whose underline is exactly a git conflict separator.
+    rst.write_text(
+        rst.read_text().replace(row, row + "  ``MSG_XDP_GET``  x\n")
+        + "\nXDP_GET\n=======\n\nSeries.\n"
+    )
     (tree / "net/Makefile").write_text("obj-y := a.o b.o xdp.o\n")
     ops = tree / "net/ops.c"
     ops.write_text(
@@ -197,6 +206,9 @@ def test_mechanical_conflicts_resolved_the_rest_stops_then_continues(setup: dict
     )
     rst = git(tree, "show", "HEAD:Documentation/msgs.rst")
     assert "``MSG_C``  c\n  ``MSG_XDP_GET``  x\n" in rst
+    assert rst.endswith(
+        "End.\n\nTSCONFIG_GET\n============\n\nUpstream.\n\nXDP_GET\n=======\n\nSeries.\n"
+    )
 
     # --continue before the file is resolved stops again, with the hunk.
     res = run(env, SCRIPTS / "series-rebase", "--continue", "--no-check")
