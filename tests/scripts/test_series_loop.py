@@ -139,7 +139,8 @@ def test_patch_that_does_not_apply_is_named(loop: dict) -> None:
 def test_help_for_every_script() -> None:
     for name in ["kernel-tree", "kernel-build", "vm-run", "series-export", "series-check",
                  "series-build", "clean-root-check", "install-deps", "test-all",
-                 "bench-series-build", "bench-startup", "xdptool-help-cache"]:
+                 "bench-series-build", "bench-startup", "xdptool-help-cache",
+                 "base-fetch", "series-rebase", "series-version", "kasan-run"]:
         res = subprocess.run([SCRIPTS / name, "--help"], text=True, capture_output=True)
         assert res.returncode == 0, name
         assert res.stdout.startswith(f"Usage: {name} "), name
