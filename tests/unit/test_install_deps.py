@@ -100,7 +100,7 @@ def test_the_suite_uses_no_unlisted_command() -> None:
         used.update(pattern.findall(src.read_text()))
     # Subcommands and arguments of the helpers above, and Python itself.
     # (cat, grep, dmesg, mount: Debian essential packages, on every system.)
-    not_tools = {"features", "stats", "tx", "python3", "sh", "cat", "grep", "dmesg", "mount", "umount",
-                 "sysctl"} | {"dpkg-query"}
+    not_tools = {"features", "stats", "tx", "python3", "sh", "cat", "grep", "dmesg", "mount",
+                 "umount", "sysctl"} | {"dpkg-query"}
     missing = sorted(used - not_tools - set(TOOLS))
     assert not missing, f"tests run {missing}: add them to TOOLS with their package"
