@@ -92,8 +92,7 @@ select_base() {
 	else
 		die "unknown base '$name'; the bases are: $(base_names | paste -sd' ')"
 	fi
-	XDPTOOL_BASE=$name
-	export XDPTOOL_PATCHES XDPTOOL_KTREE XDPTOOL_BASE
+	export XDPTOOL_PATCHES XDPTOOL_KTREE
 }
 
 # Parse --tree DIR and --base NAME (shared by all scripts); sets
