@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from xdptool import bpfinfo, drvinfo, links, netdev_source
+from xdptool.commands import tx as tx_cmd
 from xdptool.links import Attachment, Link
 from xdptool.netdev_source import NetdevFeatures
+from xdptool.ynl.generated.ethtool import XdpTx
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -44,6 +46,8 @@ class FakeHost:
     prog_names: dict[int, str | None] = field(default_factory=dict)
     # Set to an exception to make the rtnetlink dump fail with it.
     links_error: BaseException | None = None
+    # The xdptool series' tx nests by ifindex; None: a kernel without the series.
+    series_tx: dict[int, XdpTx] | None = None
 
     def add(self, ifindex: int, ifname: str, driver: str | None, xdp: list[str] | None,
             rx_meta: list[str] | None = None, xsk: list[str] | None = None,
@@ -86,6 +90,7 @@ def fake_host(monkeypatch: pytest.MonkeyPatch) -> FakeHost:
     monkeypatch.setattr(netdev_source, "dump_features", lambda: host.features)
     monkeypatch.setattr(drvinfo, "driver_name", lambda ifname: host.drivers[ifname])
     monkeypatch.setattr(bpfinfo, "prog_name", lambda prog_id: host.prog_names.get(prog_id))
+    monkeypatch.setattr(tx_cmd, "dump_series_tx", lambda: host.series_tx)
     return host
 
 

@@ -80,7 +80,7 @@ class Group(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
-            module = importlib.import_module(f"xdptool.commands.{cmd_name}")
+            module = importlib.import_module(f"xdptool.commands.{cmd_name.replace('-', '_')}")
             command = typer.main.get_command(module.app)
             command.name = cmd_name
             self.add_command(command, cmd_name)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import socket
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from xdptool import names
-from xdptool.errors import PermissionDeniedError, XdptoolError
+from xdptool.errors import NoSuchDeviceError, PermissionDeniedError, XdptoolError
 from xdptool.ynl import runtime
 
 # <linux/rtnetlink.h>, <linux/if_link.h>
 RTM_NEWLINK = 16
 RTM_GETLINK = 18
 IFLA_IFNAME = 3
+IFLA_LINK = 5
+IFLA_LINKINFO = 18
+IFLA_INFO_KIND = 1
+IFLA_LINK_NETNSID = 37
 IFLA_XDP = 43
 IFLA_EXT_MASK = 29
 IFLA_XDP_ATTACHED = 2
@@ -44,6 +50,12 @@ class Link:
     ifindex: int
     ifname: str  # os.fsdecode()d: see xdptool.names
     attached: list[Attachment] = field(default_factory=list)
+    # rtnetlink's link kind (IFLA_INFO_KIND: "veth", "bond", ...; None for a NIC)
+    kind: str | None = None
+    # IFLA_LINK: a veth's peer, a VLAN's lower device; None when not reported
+    # or the device itself. In another netns when link_netnsid is set.
+    link: int | None = None
+    link_netnsid: int | None = None
 
 
 def parse_xdp(xdp: Mapping[int, int]) -> list[Attachment]:
@@ -81,15 +93,26 @@ def link_from_message(raw: bytes) -> Link | None:
     ifindex = _IFINFOMSG.unpack_from(raw, runtime.NLMSG_HDRLEN)[2]
     ifname = None
     xdp: dict[int, int] = {}
+    info: dict[str, Any] = {}
     body = raw[runtime.NLMSG_HDRLEN + _IFINFOMSG.size:]
     for kind, value in runtime.iter_attrs(body):
         if kind == IFLA_IFNAME:
             ifname = names.from_kernel(value)
         elif kind == IFLA_XDP:
             xdp = _xdp_values(value)
+        elif kind == IFLA_LINK and len(value) >= 4:
+            info["link"] = struct.unpack_from("=I", value)[0]
+        elif kind == IFLA_LINK_NETNSID and len(value) >= 4:
+            info["link_netnsid"] = struct.unpack_from("=i", value)[0]
+        elif kind == IFLA_LINKINFO:
+            for sub, sub_value in runtime.iter_attrs(value):
+                if sub == IFLA_INFO_KIND:
+                    info["kind"] = sub_value.rstrip(b"\0").decode("ascii", "replace")
     if ifname is None:
         return None
-    return Link(ifindex=ifindex, ifname=ifname, attached=parse_xdp(xdp))
+    if info.get("link") == ifindex:
+        del info["link"]  # a plain NIC reports itself
+    return Link(ifindex=ifindex, ifname=ifname, attached=parse_xdp(xdp), **info)
 
 
 def list_links() -> list[Link]:
@@ -109,3 +132,19 @@ def list_links() -> list[Link]:
         sock.close()
     links = [link for raw in replies if (link := link_from_message(raw)) is not None]
     return sorted(links, key=lambda link: link.ifindex)
+
+
+def ifindex_of(ifname: str) -> int:
+    """The ifindex of a device of the current netns; NoSuchDeviceError if none."""
+    try:
+        return socket.if_nametoindex(ifname)
+    except (OSError, ValueError):
+        raise NoSuchDeviceError(ifname) from None
+
+
+def get_link(ifname: str) -> Link:
+    """One interface of the current network namespace; NoSuchDeviceError if none."""
+    link = next((lk for lk in list_links() if lk.ifname == ifname), None)
+    if link is None:
+        raise NoSuchDeviceError(ifname)
+    return link

@@ -19,14 +19,20 @@ policies (net/ethtool/xdp.c), which the spec does not state: xdp-get's
 header accepts the stats flag (ethnl_header_policy_stats), xdp-set's
 stats-enabled is a u8 of at most 1. Of the header (upstream's policy, which
 may grow) only what xdptool sends is checked: dev-index, and flags.
+
+Later patches of the series add optional parts: xdp-set's ``tx`` nest (XDP
+TX resources) is not in a kernel built from the first four patches (the
+6.12 backport until it is rebased). verify() accepts a kernel without an
+optional part and says which it has; when one is there, it must be the
+series' own too.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from xdptool.errors import KernelUnsupportedError, XdptoolError
 from xdptool.ynl.generated import ethtool
@@ -34,6 +40,7 @@ from xdptool.ynl.runtime import (
     GENL_CMD_CAP_DO,
     GENL_CMD_CAP_DUMP,
     GENL_CMD_CAP_HASPOL,
+    FamilyNotFoundError,
     NlAttrType,
     OpPolicy,
     Policy,
@@ -53,7 +60,8 @@ class ExpectedAttr:
     ``max_value``: the range must end there; ``accepts``: bits a mask (or
     range) must let through, ``accepts_name`` what they mean; ``nested``:
     attributes a nest must take, at least these (the ethtool header's
-    policy is upstream's and may grow).
+    policy is upstream's and may grow); ``optional``: a kernel may lack it
+    (a part of the series added by a later patch).
     """
 
     name: str
@@ -62,6 +70,7 @@ class ExpectedAttr:
     accepts: int = 0
     accepts_name: str = ""
     nested: Mapping[int, ExpectedAttr] = field(default_factory=dict)
+    optional: bool = False
 
     def describe(self) -> str:
         text = nl_attr_type_name(self.type)
@@ -117,9 +126,18 @@ XDP_GET = ExpectedOp(*_request("xdp-get"), attrs={
             accepts_name=ethtool.HeaderFlags.STATS.spec_name),
     }),
 })
+# XDP TX resources: what xdptool sets in the tx nest (max-count and target are read-only).
+TX = "tx"
 XDP_SET = ExpectedOp(*_request("xdp-set"), attrs={
     _num("xdp", "header"): ExpectedAttr("header", NlAttrType.NESTED, nested=_DEV_INDEX),
     _num("xdp", "stats-enabled"): ExpectedAttr("stats-enabled", NlAttrType.U8, max_value=1),
+    _num("xdp", TX): ExpectedAttr(TX, NlAttrType.NESTED, optional=True, nested={
+        _num("xdp-tx", "mode"): ExpectedAttr(
+            "mode", NlAttrType.U32, max_value=max(ethtool.XdpTxMode)),
+        _num("xdp-tx", "count"): ExpectedAttr("count", NlAttrType.U32),
+        _num("xdp-tx", "selection"): ExpectedAttr(
+            "selection", NlAttrType.U32, max_value=max(ethtool.XdpTxSelection)),
+    }),
 })
 SERIES: tuple[ExpectedOp, ...] = (XDP_GET, XDP_SET)
 """The series' requests, in the order they are checked."""
@@ -157,11 +175,16 @@ def _modes_text(modes: Sequence[str]) -> str:
 
 
 def _attrs_text(attrs: Mapping[int, ExpectedAttr]) -> str:
-    return ", ".join(f"{num} {attr.name}" for num, attr in sorted(attrs.items()))
+    return ", ".join(f"{num} {attr.name}{' (optional)' if attr.optional else ''}"
+                     for num, attr in sorted(attrs.items()))
 
 
-def policy_differences(policy: OpPolicy, op: ExpectedOp) -> list[str]:
-    """How the kernel's request policy of ``op.cmd`` differs from ``op``'s ([] if not)."""
+def policy_differences(policy: OpPolicy, op: ExpectedOp,
+                       found: set[str] | None = None) -> list[str]:
+    """How the kernel's request policy of ``op.cmd`` differs from ``op``'s ([] if not).
+
+    Adds to ``found`` the optional attributes of ``op`` that the policy takes.
+    """
     out: list[str] = []
     checked: set[int] = set()
     for mode in op.modes:
@@ -176,6 +199,8 @@ def policy_differences(policy: OpPolicy, op: ExpectedOp) -> list[str]:
             continue  # do and dump share it (ethtool's default ops)
         checked.add(idx)
         out += _table_differences(policy, table, op.attrs, op.name, exact=True)
+        if found is not None:
+            found.update(a.name for num, a in op.attrs.items() if a.optional and num in table)
     return out
 
 
@@ -186,6 +211,8 @@ def _table_differences(policy: OpPolicy, table: Policy, expected: Mapping[int, E
     for num, want in sorted(expected.items()):
         where = f"attribute {path}{num} {names}{want.name}"
         got = table.get(num)
+        if got is None and want.optional:
+            continue
         if got is None:
             out.append(f"{where}: not taken, expected {want.describe()}")
         elif not want.matches(got):
@@ -203,11 +230,13 @@ def _table_differences(policy: OpPolicy, table: Policy, expected: Mapping[int, E
 
 
 def op_differences(family: Family, kernel_ops: Mapping[int, int], op: ExpectedOp,
-                   ops: Sequence[ExpectedOp] = SERIES) -> list[str]:
+                   ops: Sequence[ExpectedOp] = SERIES,
+                   found: set[str] | None = None) -> list[str]:
     """How the kernel's message ``op.cmd`` differs from the series' ``op`` ([] if it is it).
 
     Asks for the request policy (CTRL_CMD_GETPOLICY) only when the modes
-    match; sends nothing to the family itself.
+    match; sends nothing to the family itself. Adds to ``found`` the
+    optional attributes of ``op`` the kernel has.
     """
     flags = kernel_ops.get(op.cmd)
     if flags is None:
@@ -226,11 +255,12 @@ def op_differences(family: Family, kernel_ops: Mapping[int, int], op: ExpectedOp
             return [f"no request policy, expected attributes {_attrs_text(op.attrs)}"]
         raise XdptoolError(
             f"ethtool netlink family: reading the policy of message {op.cmd}: {err}") from err
-    return policy_differences(policy, op)
+    return policy_differences(policy, op, found)
 
 
-def verify(family: Family, ops: Sequence[ExpectedOp] = SERIES) -> None:
-    """Return when the kernel's messages ``op.cmd`` are the series' requests.
+def verify(family: Family, ops: Sequence[ExpectedOp] = SERIES) -> frozenset[str]:
+    """Return, when the kernel's messages ``op.cmd`` are the series' requests,
+    the names of the optional attributes it has (e.g. {"tx"}).
 
     Raises KernelUnsupportedError(NO_SERIES) when none of the ids exists (a
     kernel without the series), SeriesMismatchError for the first one that
@@ -239,7 +269,41 @@ def verify(family: Family, ops: Sequence[ExpectedOp] = SERIES) -> None:
     kernel_ops = family.kernel_ops()
     if not any(op.cmd in kernel_ops for op in ops):
         raise KernelUnsupportedError(NO_SERIES)
+    parts: set[str] = set()
     for op in ops:
-        differences = op_differences(family, kernel_ops, op, ops)
+        differences = op_differences(family, kernel_ops, op, ops, parts)
         if differences:
             raise SeriesMismatchError(op, differences)
+    return frozenset(parts)
+
+
+class ClosableFamily(Family, Protocol):
+    def close(self) -> None: ...
+
+
+F = TypeVar("F", bound=ClosableFamily)
+
+
+def open_verified(opener: Callable[[], F]) -> tuple[F, frozenset[str]]:
+    """The ethtool family from ``opener`` once verify() has passed, and the
+    optional parts of the series the kernel has; the socket is closed again
+    when it fails.
+
+    Raises KernelUnsupportedError (no ethtool family, no series, another
+    version of it) or XdptoolError (the family did not answer).
+    """
+    try:
+        family = opener()
+    except FamilyNotFoundError:
+        # CONFIG_ETHTOOL_NETLINK=n: no ethtool family at all
+        raise KernelUnsupportedError(NO_SERIES) from None
+    except YnlError as err:
+        raise XdptoolError(f"ethtool netlink family: {err}") from err
+    try:
+        return family, verify(family)
+    except YnlError as err:
+        family.close()
+        raise XdptoolError(f"ethtool netlink family: {err}") from err
+    except BaseException:
+        family.close()
+        raise

@@ -1,4 +1,4 @@
-"""The series' in-tree selftest (drivers/net/xdp_stats.py) in the guest.
+"""The series' in-tree selftests (drivers/net/xdp_stats.py, xdp_tx.py) in the guest.
 
 Run from the kernel work tree, against its selftest libraries
 (tools/testing/selftests/drivers/net/lib/py and net/lib/py) and YNL. The
@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from xdpvm.host import ktree, sh
 
 SELFTESTS = "tools/testing/selftests"
@@ -25,16 +26,25 @@ TEST_DIR = "drivers/net"
 BPF_DIRS = ("net/lib", "drivers/net")
 
 
-def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
+# Each selftest and the fewest cases it must list: a list cut short fails.
+SELFTESTS_MIN_CASES = {"xdp_stats": 9, "xdp_tx": 6}
+
+
+@pytest.mark.parametrize("name", sorted(SELFTESTS_MIN_CASES))
+def test_intree_xdp_selftest(tmp_path: Path, name: str) -> None:
     # The same layout as the tree: the test finds its program by path.
     tree = ktree() / SELFTESTS
+    if not (tree / TEST_DIR / f"{name}.py").exists() and name != "xdp_stats":
+        pytest.skip(f"{name}.py is not in this base's series yet (patches/*/)")
     bpf_dir = next((d for d in BPF_DIRS if (tree / d / "xdp_act.bpf.c").exists()), None)
     assert bpf_dir, f"no xdp_act.bpf.c in {tree}/{{{','.join(BPF_DIRS)}}}"
-    script = tmp_path / TEST_DIR / "xdp_stats.py"
+    script = tmp_path / TEST_DIR / f"{name}.py"
     obj = tmp_path / bpf_dir / "xdp_act.bpf.o"
     for d in (script.parent, obj.parent):
         d.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tree / TEST_DIR / "xdp_stats.py", script)
+    # xdp_tx.py imports the pairs and senders of xdp_stats.py.
+    for script_name in {name, "xdp_stats"}:
+        shutil.copy(tree / TEST_DIR / f"{script_name}.py", script.parent)
     prebuilt = Path(os.environ.get("XDPTOOL_BPF_DIR", "/nonexistent")) / "xdp_act.bpf.o"
     if prebuilt.exists():
         shutil.copy(prebuilt, obj)
@@ -75,5 +85,5 @@ def test_intree_xdp_stats_selftest(tmp_path: Path) -> None:
     listed = re.search(r"ksft_run\(\[([^\]]*)\]", script.read_text())
     assert listed, "no ksft_run([...]) in the selftest"
     cases = re.findall(r"\w+", listed.group(1))
-    assert re.findall(r"^ok \d+ xdp_stats\.(\w+)$", res.stdout, re.M) == cases, res.stdout
-    assert passed == len(cases) >= 9, res.stdout
+    assert re.findall(rf"^ok \d+ {name}\.(\w+)$", res.stdout, re.M) == cases, res.stdout
+    assert passed == len(cases) >= SELFTESTS_MIN_CASES[name], res.stdout

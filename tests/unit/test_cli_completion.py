@@ -22,7 +22,7 @@ def complete(line: str) -> list[str]:
 
 
 def test_commands() -> None:
-    assert complete("xdptool ") == ["features", "stats", "tx"]
+    assert complete("xdptool ") == ["features", "stats", "tx", "redirect-target", "devmap"]
     assert complete("xdptool st") == ["stats"]
     assert complete("xdptool stats ") == ["show", "enable", "disable"]
 

@@ -10,6 +10,7 @@ import pytest
 
 from xdptool.commands import features as render
 from xdptool.commands.features import NO_FAMILY_NOTE, DeviceReport, collect
+from xdptool.ynl.generated.ethtool import XdpTx, XdpTxMode, XdpTxSelection
 
 if TYPE_CHECKING:
     from tests.conftest import FakeHost
@@ -25,6 +26,7 @@ def test_text_block_native_with_program(fake_host: FakeHost) -> None:
         "redirect:              yes",
         "redirect-target:       no",
         "redirect-target-sg:    no",
+        "xdp-tx-mode:           n/a (no xdptool series)",
         "rx-sg:                 yes",
         "xsk-zerocopy:          no",
         "xdp-zc-max-segs:       n/a",
@@ -60,6 +62,7 @@ def test_text_unknown_when_family_missing(no_family_host: FakeHost) -> None:
         "redirect:              unknown",
         "redirect-target:       unknown",
         "redirect-target-sg:    unknown",
+        "xdp-tx-mode:           n/a (no xdptool series)",
         "rx-sg:                 unknown",
         "xsk-zerocopy:          unknown",
         "xdp-zc-max-segs:       unknown",
@@ -134,6 +137,7 @@ def test_json_fields(fake_host: FakeHost) -> None:
         "xdp_rx_metadata_features": [],
         "xsk_features": [],
         "attached": [{"mode": "generic", "prog_id": 9, "prog_name": None}],
+        "xdp_tx_mode": None,
     }]
 
 
@@ -160,7 +164,31 @@ def test_json_null_when_family_missing(no_family_host: FakeHost) -> None:
         "xdp_rx_metadata_features": None,
         "xsk_features": None,
         "attached": [{"mode": "native", "prog_id": 8, "prog_name": "xdp_pass"}],
+        "xdp_tx_mode": None,
     }
+
+
+def test_series_tx_mode_next_to_redirect_target(fake_host: FakeHost) -> None:
+    """With the series' XDP TX patches: the mode in every view, and a note
+    that says how to make a configurable device a target."""
+    fake_host.series_tx = {
+        2: XdpTx(mode=XdpTxMode.AUTO, target=0, count=1, max_count=1,
+                 selection=XdpTxSelection.SHARED),
+        3: XdpTx(mode=XdpTxMode.ON, target=1, count=1, max_count=1,
+                 selection=XdpTxSelection.SHARED),
+        4: XdpTx(mode=XdpTxMode.AUTO, target=0),
+    }
+    veth0, veth1, eth0 = collect(["veth0", "veth1", "eth0"])
+    block = render.text_block(veth0)
+    assert "xdp-tx-mode:           auto" in block
+    assert block[-1] == ("note: not a redirect target now: make it one with "
+                         "`xdptool tx veth0 set mode on`")
+    assert "xdp-tx-mode:           auto (not configurable)" in render.text_block(eth0)
+    assert [json.loads(render.to_json([r]))[0]["xdp_tx_mode"] for r in (veth0, veth1, eth0)] \
+        == ["auto", "on", "auto"]
+    rows = {line.split()[0]: line for line in _table(collect())}
+    assert "yes (tx on)" in rows["veth1"]
+    assert "(tx on)" not in rows["veth0"] and rows["lo"].split()[5] == "no"
 
 
 def test_json_field_order_is_stable(fake_host: FakeHost) -> None:
@@ -170,7 +198,7 @@ def test_json_field_order_is_stable(fake_host: FakeHost) -> None:
         "redirect_target_sg", "rx_sg", "xsk_zerocopy", "hw_offload",
         "rx_metadata_timestamp", "rx_metadata_hash", "rx_metadata_vlan_tag",
         "xsk_tx_timestamp", "xsk_tx_checksum", "xdp_zc_max_segs", "xdp_features",
-        "xdp_rx_metadata_features", "xsk_features", "attached",
+        "xdp_rx_metadata_features", "xsk_features", "attached", "xdp_tx_mode",
     ]
 
 

@@ -18,7 +18,9 @@ def test_cache_is_current() -> None:
 
 def test_every_command_is_cached() -> None:
     assert set(HELP) == {(), ("features",), ("stats",), ("stats", "show"),
-                         ("stats", "enable"), ("stats", "disable"), ("tx",)}
+                         ("stats", "enable"), ("stats", "disable"), ("tx",),
+                         ("tx", "show"), ("tx", "set"), ("redirect-target",),
+                         ("devmap",), ("devmap", "add")}
 
 
 @pytest.mark.parametrize("path", sorted(HELP))

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from xdptool.commands import COMMANDS
+
 REPO = Path(__file__).resolve().parents[2]
 APT_PACKAGES = REPO / "scripts" / "deps" / "apt-packages"
 
@@ -39,6 +41,7 @@ HEADERS = {
     "/usr/include/libelf.h": "libelf-dev",
     "/usr/include/openssl/ssl.h": "libssl-dev",
     "/usr/include/linux/bpf.h": "linux-libc-dev",
+    "/usr/lib/x86_64-linux-gnu/libbpf.so.1": "libbpf1",
 }
 # Packages that come in as dependencies of a listed one (build-essential
 # pulls gcc, make and binutils; perl needs perl-base; libbpf-dev needs
@@ -100,7 +103,7 @@ def test_the_suite_uses_no_unlisted_command() -> None:
         used.update(pattern.findall(src.read_text()))
     # Subcommands and arguments of the helpers above, and Python itself.
     # (cat, grep, dmesg, mount: Debian essential packages, on every system.)
-    not_tools = {"features", "stats", "tx", "python3", "sh", "cat", "grep", "dmesg", "mount",
+    not_tools = {*COMMANDS, "python3", "sh", "cat", "grep", "dmesg", "mount",
                  "umount", "sysctl"} | {"dpkg-query"}
     missing = sorted(used - not_tools - set(TOOLS))
     assert not missing, f"tests run {missing}: add them to TOOLS with their package"

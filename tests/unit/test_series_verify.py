@@ -31,6 +31,7 @@ from genl_fake import (
     SERIES_OPS,
     SERIES_XDP_GET,
     SERIES_XDP_SET,
+    SERIES_XDP_SET_TX,
     U8,
     U32,
     Errno,
@@ -130,8 +131,30 @@ def test_expectation_follows_the_spec() -> None:
 
 def test_series_kernel_passes() -> None:
     family = PolicyFamily(SERIES_OPS, series_policies())
-    series.verify(family)
+    assert series.verify(family) == frozenset()
     assert family.asked == [200, 201]
+
+
+def test_series_with_tx_patches_passes_and_says_so() -> None:
+    policies = {**series_policies(),
+                201: policy_messages(ETHTOOL_ID, 201, SERIES_XDP_SET_TX, do=0, dump=None)}
+    family = PolicyFamily(SERIES_OPS, policies)
+    assert series.verify(family) == frozenset({series.TX})
+    assert family.asked == [200, 201]
+
+
+@pytest.mark.parametrize(("nested", "what"), [
+    ({1: Pol(U32, min=0, max=2)}, "attribute 4.1 tx.mode: u32 0..2, expected u32 max 1"),
+    ({3: Pol(U8, min=0, max=1)}, "attribute 4.3 tx.selection: u8 0..1, expected u32 max 1"),
+    ({2: None}, "attribute 4.2 tx.count: not taken, expected u32"),
+])
+def test_tx_nest_that_is_not_the_series(nested: dict[int, Pol | None], what: str) -> None:
+    """An optional part may be missing, but when it is there it must be the series'."""
+    table = {k: v for k, v in {**SERIES_XDP_SET_TX[2], **nested}.items() if v is not None}
+    policies = {**series_policies(),
+                201: policy_messages(ETHTOOL_ID, 201, {**SERIES_XDP_SET_TX, 2: table},
+                                     do=0, dump=None)}
+    assert refusal(PolicyFamily(SERIES_OPS, policies)) == mismatch(201, "xdp-set", what)
 
 
 @pytest.mark.parametrize("ops", [
@@ -219,7 +242,7 @@ def wrong(cmd: int, policies: dict[int, dict[int, Pol]], do: int | None = 0,
     # no policy at all (ENODATA), though the op claims one
     ({200: series_policies()[200]},
      mismatch(201, "xdp-set", "no request policy, expected attributes 1 header, "
-                              "2 stats-enabled")),
+                              "2 stats-enabled, 4 tx (optional)")),
 ])
 def test_policy_differs(policies: dict[int, list[bytes]], line: str) -> None:
     assert refusal(PolicyFamily(SERIES_OPS, policies)) == line

@@ -88,10 +88,22 @@ def test_attribute_numbers_match_uapi() -> None:
         (1, "ETHTOOL_A_XDP_HEADER", "nest_header|nested"),
         (2, "ETHTOOL_A_XDP_STATS_ENABLED", "uint8"),
         (3, "ETHTOOL_A_XDP_STATS", "nest_xdp_stat|nested"),
+        (4, "ETHTOOL_A_XDP_TX", "nest_xdp_tx|nested"),
     )
     assert ethtool.XdpStatNla.nla_map == tuple(
         (i, f"ETHTOOL_A_XDP_STAT_{name}", "ynl_uint") for i, name in enumerate(
-            ("ABORTED", "DROP", "PASS", "TX", "REDIRECT", "UNKNOWN", "REDIRECT_ERRORS"), 1))
+            ("ABORTED", "DROP", "PASS", "TX", "REDIRECT", "UNKNOWN", "REDIRECT_ERRORS",
+             "XMIT", "XMIT_DROPS"), 1))
+    assert ethtool.XdpTxNla.nla_map == (
+        (1, "ETHTOOL_A_XDP_TX_MODE", "uint32"),
+        (2, "ETHTOOL_A_XDP_TX_COUNT", "uint32"),
+        (3, "ETHTOOL_A_XDP_TX_SELECTION", "uint32"),
+        (4, "ETHTOOL_A_XDP_TX_MAX_COUNT", "uint32"),
+        (5, "ETHTOOL_A_XDP_TX_TARGET", "uint8"),
+    )
+    assert [(int(m), m.spec_name) for m in ethtool.XdpTxMode] == [(0, "auto"), (1, "on")]
+    assert [(int(m), m.spec_name) for m in ethtool.XdpTxSelection] == [
+        (0, "per-cpu"), (1, "shared")]
     assert ethtool.HeaderNla.nla_map[:3] == (
         (1, "ETHTOOL_A_HEADER_DEV_INDEX", "uint32"),
         (2, "ETHTOOL_A_HEADER_DEV_NAME", "asciiz"),

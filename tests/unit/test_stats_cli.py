@@ -237,9 +237,12 @@ def test_json_exact(kernel: FakeKernel) -> None:
             {"queue_id": 1, "aborted": 11, "drop": 110, "pass": 1100, "tx": 12,
              "redirect": 13, "unknown": 0, "redirect_errors": 14},
         ],
+        # this kernel's series has no XDP TX patches: not reported
+        "target": {"xmit": None, "xmit_drops": None},
     }
     # field order is part of the interface
-    assert list(json.loads(result.stdout)) == ["ifname", "ifindex", "total", "queues"]
+    assert list(json.loads(result.stdout)) == ["ifname", "ifindex", "total", "queues",
+                                               "target"]
     # queues first (netdev qstats-get, scope queue), then the total
     assert kernel.calls[2:] == [("qstats-get", (7, QstatsScope.QUEUE)),
                                 ("xdp-get", Header(dev_index=7, flags=HeaderFlags.STATS))]
@@ -266,6 +269,22 @@ def test_json_with_missing_counter_is_null(kernel: FakeKernel,
     assert out["total"]["drop"] == 5 and out["total"]["pass"] is None
     assert out["queues"] == []
     assert "pass:            n/a" in run("stats", "veth0").stdout
+
+
+def test_redirect_target_counters(kernel: FakeKernel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel with the series' XDP TX patches counts what was redirected into
+    the device: a block of its own in text, "target" in JSON."""
+    monkeypatch.setattr(FakeEthtool, "xdp_get", lambda self, header: Xdp(
+        header=Header(dev_index=7, dev_name="veth0"), stats_enabled=1,
+        stats=XdpStat(drop=5, xmit=40, xmit_drops=2)))
+    monkeypatch.setattr(FakeNetdev, "qstats_get_dump", lambda self, **kw: [])
+    out = json.loads(run("stats", "veth0", "--json").stdout)
+    assert out["target"] == {"xmit": 40, "xmit_drops": 2}
+    text = run("stats", "veth0").stdout
+    assert text.endswith("redirect-errors: n/a\nRedirected into the device:\n"
+                         "xmit:            40\nxmit-drops:      2\n"), text
+    # without them (a series without the XDP TX patches) no such block
+    assert "Redirected" not in TEXT_VETH0
 
 
 def test_per_queue_table(kernel: FakeKernel) -> None:
@@ -364,7 +383,8 @@ def test_watch_json_lines(kernel: FakeKernel) -> None:
     assert first["rates"] == {"aborted": 20.0, "drop": 200.0, "pass": 2000.0, "tx": 20.0,
                               "redirect": 20.0, "unknown": 0.0, "redirect_errors": 20.0}
     assert [q["rates"]["pass"] for q in first["queues"]] == [0.0, 2000.0]
-    assert list(first) == ["ifname", "ifindex", "total", "queues", "seconds", "rates"]
+    assert list(first) == ["ifname", "ifindex", "total", "queues", "target", "seconds",
+                           "rates"]
 
 
 def test_watch_ctrl_c_exits_130_quietly(kernel: FakeKernel) -> None:

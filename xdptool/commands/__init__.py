@@ -4,7 +4,7 @@
 xdptool.cli loads a module only when its command runs (or help lists it), so
 a command pays the import time of its own dependencies and no one else's.
 Adding a command: a module here with ``app = new_app(...)``, and its name in
-COMMANDS.
+COMMANDS (a "-" in the command is a "_" in the module's name).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 # Module names, in the order `xdptool --help` lists them.
-COMMANDS = ("features", "stats", "tx")
+COMMANDS = ("features", "stats", "tx", "redirect-target", "devmap")
 
 
 def new_app(**settings: Any) -> typer.Typer:

@@ -20,9 +20,11 @@ import typer
 
 from xdptool import bpfinfo, drvinfo, links, netdev_source, output, table
 from xdptool.commands import complete_device, new_app
+from xdptool.commands import tx as tx_cmd
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import shown
 from xdptool.netdev_source import NetdevFeatures
+from xdptool.ynl.generated.ethtool import XdpTx
 
 NO_FAMILY_NOTE = netdev_source.NO_FAMILY_NOTE
 
@@ -46,6 +48,10 @@ class DeviceReport:
     # Only reported by the kernel for zero-copy capable devices.
     xdp_zc_max_segs: int | None
     attached: list[AttachedProg] = field(default_factory=list)
+    # The xdptool series' XDP TX mode ("auto", "on"); None without the series.
+    xdp_tx_mode: str | None = None
+    # Its driver sets XDP TX up without a program (None: unknown).
+    xdp_tx_configurable: bool | None = None
 
     def _has(self, names: list[str] | None, name: str) -> bool | None:
         return None if names is None else name in names
@@ -112,7 +118,10 @@ class DeviceReport:
             out.append("generic XDP attached although the driver supports native mode: "
                        f"re-attach with `ip link set dev {shown(self.ifname)} xdpdrv ...`")
         if self.native_xdp and not self.redirect_target:
-            if self.driver == "veth":
+            if self.xdp_tx_configurable:
+                out.append("not a redirect target now: make it one with "
+                           f"`xdptool tx {shown(self.ifname)} set mode on`")
+            elif self.driver == "veth":
                 out.append("not a redirect target now: attach a native XDP program to the "
                            "veth peer or enable GRO on it")
             else:
@@ -121,7 +130,7 @@ class DeviceReport:
         return out
 
 
-def _report(link: links.Link, nd: NetdevFeatures | None) -> DeviceReport:
+def _report(link: links.Link, nd: NetdevFeatures | None, tx: XdpTx | None) -> DeviceReport:
     # No family, or a device missing from its reply: every feature is unknown.
     nd = nd or NetdevFeatures(link.ifindex, None, None, None, None)
     return DeviceReport(
@@ -134,6 +143,8 @@ def _report(link: links.Link, nd: NetdevFeatures | None) -> DeviceReport:
         xdp_zc_max_segs=nd.xdp_zc_max_segs,
         attached=[AttachedProg(a.mode, a.prog_id, bpfinfo.prog_name(a.prog_id))
                   for a in link.attached],
+        xdp_tx_mode=None if tx is None or tx.mode is None else tx.mode.spec_name,
+        xdp_tx_configurable=None if tx is None else tx.max_count is not None,
     )
 
 
@@ -152,7 +163,9 @@ def collect(ifnames: Sequence[str] = ()) -> list[DeviceReport]:
     else:
         selected = all_links
     features = netdev_source.dump_features() or {}
-    return [_report(link, features.get(link.ifindex)) for link in selected]
+    series_tx = tx_cmd.dump_series_tx() or {}
+    return [_report(link, features.get(link.ifindex), series_tx.get(link.ifindex))
+            for link in selected]
 
 
 # ---------------------------------------------------------------------------
@@ -178,6 +191,14 @@ def _zc_max_segs_text(report: DeviceReport) -> str:
         return str(report.xdp_zc_max_segs)
     # The kernel only reports it for zero-copy capable devices.
     return "unknown" if report.xdp_features is None else "n/a"
+
+
+def _tx_mode_text(report: DeviceReport) -> str:
+    if report.xdp_tx_mode is None:
+        return "n/a (no xdptool series)"
+    if report.xdp_tx_configurable is False:
+        return f"{report.xdp_tx_mode} (not configurable)"
+    return report.xdp_tx_mode
 
 
 def _verdict(attr: str) -> Callable[[DeviceReport], bool | None]:
@@ -206,8 +227,9 @@ FIELDS: tuple[Field, ...] = (
     Field("ifindex", lambda r: r.ifindex, "ifindex", lambda r: str(r.ifindex)),
     Field("driver", lambda r: r.driver, "driver", lambda r: r.driver or "-"),
     *(_verdict_field(key) for key in (
-        "native-xdp", "redirect", "redirect-target", "redirect-target-sg", "rx-sg",
-        "xsk-zerocopy")),
+        "native-xdp", "redirect", "redirect-target", "redirect-target-sg")),
+    Field("xdp_tx_mode", lambda r: r.xdp_tx_mode, "xdp-tx-mode", _tx_mode_text),
+    *(_verdict_field(key) for key in ("rx-sg", "xsk-zerocopy")),
     Field("xdp_zc_max_segs", lambda r: r.xdp_zc_max_segs, "xdp-zc-max-segs", _zc_max_segs_text),
     *(_verdict_field(key) for key in (
         "hw-offload", "rx-metadata-timestamp", "rx-metadata-hash", "rx-metadata-vlan-tag",
@@ -223,10 +245,12 @@ FIELDS: tuple[Field, ...] = (
 
 
 def _json_order() -> tuple[str, ...]:
-    """FIELDS' order, but xdp_zc_max_segs after the last verdict (docs/cli.md)."""
-    keys = [f.json_key for f in FIELDS if f.json_key != "xdp_zc_max_segs"]
+    """FIELDS' order, but xdp_zc_max_segs after the last verdict and fields
+    added later at the end (docs/cli.md)."""
+    later = ("xdp_tx_mode",)
+    keys = [f.json_key for f in FIELDS if f.json_key not in ("xdp_zc_max_segs", *later)]
     keys.insert(keys.index("xsk_tx_checksum") + 1, "xdp_zc_max_segs")
-    return tuple(keys)
+    return (*keys, *later)
 
 
 _JSON_ORDER = _json_order()
@@ -259,7 +283,8 @@ COLUMNS: tuple[tuple[str, bool, Callable[[DeviceReport], str]], ...] = (
     ("Index", True, lambda r: str(r.ifindex)),
     ("Driver", False, lambda r: r.driver or "-"),
     ("XDP", False, _xdp_mode_cell),
-    ("Redirect target", False, lambda r: yes_no(r.redirect_target)),
+    ("Redirect target", False, lambda r: yes_no(r.redirect_target)
+     + (" (tx on)" if r.xdp_tx_mode == "on" else "")),
     ("Zero-copy", False, lambda r: yes_no(r.xsk_zerocopy)),
     ("Attached", False, lambda r: ", ".join(
         f"{p.mode} {p.prog_name or '?'} ({p.prog_id})" for p in r.attached) or "-"),

@@ -26,7 +26,6 @@ import json
 import math
 import os
 import shlex
-import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import Annotated, Any, Self
 import typer
 from typer.core import TyperGroup
 
-from xdptool import output, series, table
+from xdptool import links, output, series, table
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import (
     KernelUnsupportedError,
@@ -53,6 +52,11 @@ from xdptool.ynl.runtime import FamilyNotFoundError, YnlDecodeError, YnlError
 
 # JSON field names, in output order; text output uses '-' for '_'.
 COUNTERS = ("aborted", "drop", "pass", "tx", "redirect", "unknown", "redirect_errors")
+# Frames redirected into the device (from any device): taken by its
+# ndo_xdp_xmit or dropped. Device level only (the kernel counts them where
+# the devmap hands frames over, not per queue); kernels whose series lacks
+# the XDP TX patches do not report them (None).
+TARGET_COUNTERS = ("xmit", "xmit_drops")
 
 # A counter the kernel did not report is None (never 0: 0 is a measurement).
 Counts = Mapping[str, int | None]
@@ -73,6 +77,7 @@ class DeviceStats:
     ifindex: int
     total: Counts
     queues: tuple[QueueStats, ...] = ()
+    target: Counts | None = None
 
     def queue(self, queue_id: int) -> QueueStats | None:
         for q in self.queues:
@@ -210,12 +215,7 @@ class StatsNotEnabledError(XdptoolError):
         self.ifname = ifname
 
 
-def ifindex_of(ifname: str) -> int:
-    """The ifindex of a device of the current netns; NoSuchDeviceError if none."""
-    try:
-        return socket.if_nametoindex(ifname)
-    except (OSError, ValueError):
-        raise NoSuchDeviceError(ifname) from None
+ifindex_of = links.ifindex_of
 
 
 # The family bindings; tests replace them with fakes of the same shape.
@@ -260,11 +260,14 @@ def from_replies(reply: Xdp, rows: Sequence[Qstats] | None, ifname: str,
                  ifindex: int) -> DeviceStats:
     """A DeviceStats from an xdp-get reply with counters (the device total) and,
     when read, the device's qstats-get rows (its queues)."""
+    stat = reply.stats
     return DeviceStats(
         ifname=reply.header.dev_name or ifname,
         ifindex=reply.header.dev_index or ifindex,
-        total=_counts(reply.stats),
+        total=_counts(stat),
         queues=() if rows is None else queues_from_qstats(rows, ifindex),
+        target={"xmit": stat.xmit if stat else None,
+                "xmit_drops": stat.xmit_drops if stat else None},
     )
 
 
@@ -295,21 +298,7 @@ class StatsSource:
 
     def __init__(self) -> None:
         self._netdev: Any = None
-        try:
-            self._family = open_family()
-        except FamilyNotFoundError:
-            # CONFIG_ETHTOOL_NETLINK=n: no ethtool family at all
-            raise KernelUnsupportedError(series.NO_SERIES) from None
-        except YnlError as err:
-            raise XdptoolError(f"ethtool netlink family: {err}") from err
-        try:
-            series.verify(self._family)
-        except YnlError as err:
-            self.close()
-            raise XdptoolError(f"ethtool netlink family: {err}") from err
-        except BaseException:
-            self.close()
-            raise
+        self._family, _ = series.open_verified(open_family)
 
     def close(self) -> None:
         self._family.close()
@@ -411,17 +400,26 @@ def rate_text(value: float | None) -> str:
     return f"{value:.0f}" if value >= 100 or value == 0 else f"{value:.1f}"
 
 
-def _block(title: str, values: Counts) -> list[str]:
+def _block(title: str, values: Counts, names: Sequence[str] = COUNTERS) -> list[str]:
     lines = [title]
-    for name in COUNTERS:
+    for name in names:
         lines.append(f"{text_key(name) + ':':<{_WIDTH}}{_count_text(values.get(name))}")
     return lines
 
 
+def _target_known(stats: DeviceStats) -> bool:
+    return stats.target is not None and any(
+        stats.target.get(name) is not None for name in TARGET_COUNTERS)
+
+
 def text(stats: DeviceStats) -> str:
-    """ethtool-style block of the device totals."""
+    """ethtool-style block of the device totals (and of what was redirected
+    into the device, when the kernel reports it)."""
     title = f"XDP action statistics for {shown(stats.ifname)}:"
-    return "\n".join(_block(title, stats.total)) + "\n"
+    lines = _block(title, stats.total)
+    if stats.target is not None and _target_known(stats):
+        lines += _block("Redirected into the device:", stats.target, TARGET_COUNTERS)
+    return "\n".join(lines) + "\n"
 
 
 def _queue_rows(queues: Sequence[tuple[str, Mapping[str, Any]]],
@@ -458,6 +456,7 @@ def to_dict(stats: DeviceStats) -> dict[str, Any]:
             {"queue_id": q.queue_id, **{name: q.counters.get(name) for name in COUNTERS}}
             for q in stats.queues
         ],
+        "target": {name: (stats.target or {}).get(name) for name in TARGET_COUNTERS},
     }
 
 

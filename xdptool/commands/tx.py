@@ -1,65 +1,178 @@
-"""`xdptool tx DEV`: a device's XDP TX resources, printed like `ethtool -l`.
+"""`xdptool tx DEV`: a device's XDP TX resources, printed like `ethtool -l`;
+`xdptool tx DEV set mode on|auto [count N] [selection per-cpu|shared]`, like
+`ethtool -L`.
 
 A device receives XDP_REDIRECTed frames (ndo_xdp_xmit) only while its
 driver has XDP TX queues set up, and today's kernels set them up as a side
 effect: veth while its peer has NAPI (an XDP program or GRO there), most
 drivers while an XDP program is attached to the device itself. The netdev
-family says whether they are there now (the ndo-xmit bit of xdp-features);
-nothing says how many, how a CPU picks one, or lets an administrator ask
-for them. The xdptool kernel series adds that (docs/tx-resources.md); on a
+family says whether they are there now (the ndo-xmit bit of xdp-features).
+The xdptool kernel series (docs/tx-resources.md) adds the rest to the
+ethtool family's xdp-get/xdp-set: a `tx` nest with the mode (auto: today's
+behaviour; on: always set up), count, maximum and queue selection, which
+drivers that can set XDP TX up without a program report and take. On a
 kernel without it those fields read n/a and the command says so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from xdptool import links, netdev_source, output
+from xdptool import links, netdev_source, output, series
 from xdptool.commands import complete_device, new_app
-from xdptool.errors import NoSuchDeviceError
-from xdptool.names import shown
+from xdptool.errors import (
+    KernelUnsupportedError,
+    NoSuchDeviceError,
+    PermissionDeniedError,
+    XdptoolError,
+)
+from xdptool.names import quoted, shown
+from xdptool.ynl.generated.ethtool import Ethtool, Header, XdpTx, XdpTxMode, XdpTxSelection
+from xdptool.ynl.runtime import YnlDecodeError, YnlError
 
 NO_SERIES_NOTE = (
     "XDP TX configuration (mode, count, selection) needs the xdptool "
     "kernel series; this kernel sets XDP TX up only as a side effect"
+)
+NO_TX_PATCHES_NOTE = (
+    "this kernel's xdptool series predates XDP TX configuration (no tx nest "
+    "in ETHTOOL_MSG_XDP_SET): it sets XDP TX up only as a side effect"
+)
+NOT_CONFIGURABLE_NOTE = (
+    "its driver sets XDP TX up only as a side effect (count, selection and "
+    "mode on need a driver with XDP_SETUP_TX)"
 )
 NOT_TARGET_HINT = (
     "not a redirect target now: its driver has no XDP TX queues set up "
     "(veth: give its peer NAPI with GRO or an XDP program; most other "
     "drivers: attach an XDP program to it)"
 )
+NOT_TARGET_SERIES_HINT = (
+    "not a redirect target now: make it one with 'xdptool tx {dev} set mode on'"
+)
+# xdp-set needs it (GENL_ADMIN_PERM: checked in the initial user namespace).
+SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
+
+# The ethtool family bindings; tests replace them with fakes of the same shape.
+open_family: Callable[[], Any] = Ethtool
 
 
 @dataclass(frozen=True)
 class TxReport:
     ifname: str
     ifindex: int
-    # From the netdev family; None = unknown (no family, or not reported).
+    # From the netdev family, or the series' target attribute; None = unknown.
     redirect_target: bool | None
     redirect_target_sg: bool | None
-    # The series' configuration; None while the kernel cannot tell.
+    # The series' view; None while the kernel cannot tell. mode is reported
+    # for every device, count/max/selection by drivers that can configure it.
     mode: str | None = None
     count: int | None = None
     max_count: int | None = None
     selection: str | None = None
+    # Why the series' fields are missing (None when the kernel has them).
+    series_note: str | None = NO_SERIES_NOTE
 
     @property
     def configurable(self) -> bool:
-        return self.mode is not None
+        return self.max_count is not None
 
     def notes(self) -> list[str]:
         out = []
         if self.redirect_target is None:
             out.append(netdev_source.NO_FAMILY_NOTE)
         elif not self.redirect_target:
-            out.append(NOT_TARGET_HINT)
-        if not self.configurable:
-            out.append(NO_SERIES_NOTE)
+            out.append(NOT_TARGET_SERIES_HINT.format(dev=shown(self.ifname))
+                       if self.configurable else NOT_TARGET_HINT)
+        if self.series_note is not None:
+            out.append(self.series_note)
+        elif not self.configurable:
+            out.append(NOT_CONFIGURABLE_NOTE)
         return out
+
+
+def _open_tx_family() -> Any:
+    """The verified ethtool family of a kernel whose series configures XDP TX.
+
+    Raises KernelUnsupportedError saying what the kernel lacks.
+    """
+    try:
+        family, parts = series.open_verified(open_family)
+    except KernelUnsupportedError as err:
+        if str(err) == series.NO_SERIES:
+            raise KernelUnsupportedError(NO_SERIES_NOTE) from None
+        raise
+    if series.TX not in parts:
+        family.close()
+        raise KernelUnsupportedError(NO_TX_PATCHES_NOTE)
+    return family
+
+
+class TxRefusedError(XdptoolError):
+    """The kernel refused an XDP TX setting; ``errno`` says why (EOPNOTSUPP:
+    the driver cannot set XDP TX up without a program, or not so)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.errno = code
+
+
+def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
+    """One-line error for a failed request, with the kernel's extack."""
+    if err.is_permission_error:
+        return PermissionDeniedError(doing, SET_CAPABILITY)
+    if err.errno == errno.ENODEV:  # gone in between
+        return NoSuchDeviceError(ifname)
+    detail = err.message if isinstance(err, YnlDecodeError) else os.strerror(err.errno)
+    if err.extack:
+        detail += f": {err.extack}"
+    return TxRefusedError(f"{shown(ifname)}: {doing} failed: {detail}", err.errno)
+
+
+def read_series_tx(ifname: str, ifindex: int) -> tuple[XdpTx | None, str | None]:
+    """The tx nest of the series' xdp-get for one device, or None and why not."""
+    try:
+        family = _open_tx_family()
+    except KernelUnsupportedError as err:
+        return None, str(err)
+    with contextlib.closing(family):
+        try:
+            reply = family.xdp_get(Header(dev_index=ifindex))
+        except YnlError as err:
+            raise _error(err, ifname, "reading XDP TX parameters") from err
+    if reply.tx is None:
+        raise XdptoolError(f"{shown(ifname)}: reading XDP TX parameters failed: "
+                           "the kernel sent no tx nest")
+    return reply.tx, None
+
+
+def dump_series_tx() -> dict[int, XdpTx] | None:
+    """The tx nest of every device (the series' xdp-get dump), by ifindex;
+    None when the kernel's series cannot tell (or there is none)."""
+    try:
+        family = _open_tx_family()
+    except KernelUnsupportedError:
+        return None
+    with contextlib.closing(family):
+        try:
+            replies = family.xdp_get_dump(header=Header())
+        except YnlError as err:
+            raise _error(err, "xdp-get", "reading XDP TX parameters") from err
+    return {r.header.dev_index: r.tx for r in replies
+            if r.header.dev_index is not None and r.tx is not None}
+
+
+def _spec_name(value: XdpTxMode | XdpTxSelection | None) -> str | None:
+    return None if value is None else value.spec_name
 
 
 def collect(ifname: str) -> TxReport:
@@ -68,12 +181,83 @@ def collect(ifname: str) -> TxReport:
         raise NoSuchDeviceError(ifname)
     features = (netdev_source.dump_features() or {}).get(link.ifindex)
     bits = features.xdp_features if features else None
+    target = None if bits is None else "ndo-xmit" in bits
+    tx, note = read_series_tx(link.ifname, link.ifindex)
+    if tx is None:
+        return TxReport(ifname=link.ifname, ifindex=link.ifindex, redirect_target=target,
+                        redirect_target_sg=None if bits is None else "ndo-xmit-sg" in bits,
+                        series_note=note)
     return TxReport(
         ifname=link.ifname,
         ifindex=link.ifindex,
-        redirect_target=None if bits is None else "ndo-xmit" in bits,
+        # The series reports NDO_XMIT itself, read in the same request as the rest.
+        redirect_target=target if tx.target is None else bool(tx.target),
         redirect_target_sg=None if bits is None else "ndo-xmit-sg" in bits,
+        mode=_spec_name(tx.mode),
+        count=tx.count,
+        max_count=tx.max_count,
+        selection=_spec_name(tx.selection),
+        series_note=None,
     )
+
+
+# ---------------------------------------------------------------------------
+# Setting: `set KEY VALUE ...`, like ethtool -L
+
+
+@dataclass(frozen=True)
+class TxSettings:
+    mode: XdpTxMode | None = None
+    count: int | None = None
+    selection: XdpTxSelection | None = None
+
+
+SET_USAGE = "mode on|auto [count N] [selection per-cpu|shared]"
+_U32_MAX = 2**32 - 1
+
+
+def _enum_value(key: str, word: str, enum: type[XdpTxMode] | type[XdpTxSelection]) -> Any:
+    for member in enum:
+        if member.spec_name == word:
+            return member
+    choices = "|".join(m.spec_name for m in enum)
+    raise typer.BadParameter(f"{key}: {quoted(word)} is not one of {choices}")
+
+
+def parse_settings(words: Sequence[str]) -> TxSettings:
+    """`mode on count 4 selection shared` (any order, each key once)."""
+    if not words:
+        raise typer.BadParameter(f"nothing to set: expected {SET_USAGE}")
+    if len(words) % 2:
+        raise typer.BadParameter(f"{quoted(words[-1])} has no value: expected {SET_USAGE}")
+    values: dict[str, Any] = {}
+    for key, word in zip(words[::2], words[1::2], strict=True):
+        if key in values:
+            raise typer.BadParameter(f"{quoted(key)} given twice")
+        if key == "mode":
+            values[key] = _enum_value(key, word, XdpTxMode)
+        elif key == "selection":
+            values[key] = _enum_value(key, word, XdpTxSelection)
+        elif key == "count":
+            if not word.isascii() or not word.isdigit() or int(word) > _U32_MAX:
+                raise typer.BadParameter(f"count: {quoted(word)} is not a number of queues")
+            values[key] = int(word)
+        else:
+            raise typer.BadParameter(f"unknown setting {quoted(key)}: expected {SET_USAGE}")
+    return TxSettings(**values)
+
+
+def apply_settings(ifname: str, settings: TxSettings) -> None:
+    """The series' xdp-set with a tx nest; the kernel's refusal in one line."""
+    ifindex = links.ifindex_of(ifname)
+    family = _open_tx_family()
+    with contextlib.closing(family):
+        try:
+            family.xdp_set(header=Header(dev_index=ifindex),
+                           tx=XdpTx(mode=settings.mode, count=settings.count,
+                                    selection=settings.selection))
+        except YnlError as err:
+            raise _error(err, ifname, "setting XDP TX parameters") from err
 
 
 # ---------------------------------------------------------------------------
@@ -120,20 +304,17 @@ def to_dict(report: TxReport) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
-# The command
+# The commands
+
+_DEV = Annotated[
+    str,
+    typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
+                   help="The interface."),
+]
 
 
-app = new_app()
-
-
-@app.command("tx")
-def command(
-    device: Annotated[
-        str,
-        typer.Argument(
-            metavar="DEV", show_default=False, autocompletion=complete_device, help="The interface."
-        ),
-    ],
+def show_command(
+    device: _DEV,
     json_out: Annotated[
         bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
     ] = False,
@@ -144,3 +325,40 @@ def command(
         output.write(json.dumps(to_dict(report), indent=2) + "\n")
     else:
         output.write(text(report))
+
+
+def set_command(
+    device: _DEV,
+    settings: Annotated[
+        list[str],
+        typer.Argument(metavar=SET_USAGE, show_default=False,
+                       help="What to change; the rest stays."),
+    ],
+) -> None:
+    """Change XDP TX resources (kernels with the xdptool series; needs
+    CAP_NET_ADMIN). `mode on` keeps them set up without an XDP program, so
+    DEV takes redirected frames. Prints nothing on success."""
+    apply_settings(device, parse_settings(settings))
+
+
+class TxGroup(TyperGroup):
+    """`xdptool tx DEV [--json]` shows, `xdptool tx DEV set ...` changes
+    (ethtool's order: the device, then the verb)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if len(args) >= 2 and args[1] == "set":
+            args = ["set", args[0], *args[2:]]
+        elif not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["show", *args]  # and without DEV, show says it is missing
+        return super().parse_args(ctx, args)
+
+
+app = new_app(
+    name="tx",
+    cls=TxGroup,
+    help="XDP TX resources: can DEV receive redirected frames.\n\n"
+    "`xdptool tx DEV` shows them (like ethtool -l); "
+    f"`xdptool tx DEV set {SET_USAGE}` changes them (like ethtool -L).",
+)
+app.command("show")(show_command)
+app.command("set")(set_command)

@@ -52,6 +52,70 @@ class HeaderFlags(runtime.YnlFlags):
         }
 
 
+class XdpTxMode(runtime.YnlEnum):
+    """When a device keeps the XDP TX resources that ndo_xdp_xmit() needs.
+
+    Spec: ``xdp-tx-mode`` (enum).
+
+    Members:
+        AUTO (auto): When its driver needs them, for most drivers only while an XDP
+    program is attached to the device.
+        ON (on): Always, so that the device takes redirected frames without an XDP
+    program of its own.
+    """
+
+    AUTO = 0
+    ON = 1
+
+    @classmethod
+    def _spec_names(cls) -> Mapping[int, str]:
+        return {
+            0: "auto",
+            1: "on",
+        }
+
+    @classmethod
+    def _spec_docs(cls) -> Mapping[int, str]:
+        return {
+            0: (
+                "When its driver needs them, for most drivers only while an XDP program is "
+                "attached to the device."
+            ),
+            1: (
+                "Always, so that the device takes redirected frames without an XDP program "
+                "of its own."
+            ),
+        }
+
+
+class XdpTxSelection(runtime.YnlEnum):
+    """How a CPU finds the XDP TX queue it sends redirected frames on.
+
+    Spec: ``xdp-tx-selection`` (enum).
+
+    Members:
+        PER_CPU (per-cpu): A queue of its own, no lock.
+        SHARED (shared): Queues shared by several CPUs, with a lock.
+    """
+
+    PER_CPU = 0
+    SHARED = 1
+
+    @classmethod
+    def _spec_names(cls) -> Mapping[int, str]:
+        return {
+            0: "per-cpu",
+            1: "shared",
+        }
+
+    @classmethod
+    def _spec_docs(cls) -> Mapping[int, str]:
+        return {
+            0: "A queue of its own, no lock.",
+            1: "Queues shared by several CPUs, with a lock.",
+        }
+
+
 OPS: Final[dict[str, tuple[int | None, int | None]]] = {
     "xdp-get": (200, 200),
     "xdp-set": (201, None),
@@ -82,11 +146,21 @@ ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
         5: "redirect",
         6: "unknown",
         7: "redirect-errors",
+        8: "xmit",
+        9: "xmit-drops",
+    },
+    "xdp-tx": {
+        1: "mode",
+        2: "count",
+        3: "selection",
+        4: "max-count",
+        5: "target",
     },
     "xdp": {
         1: "header",
         2: "stats-enabled",
         3: "stats",
+        4: "tx",
     },
 }
 """Attribute numbers to spec names, per attribute set."""
@@ -116,6 +190,21 @@ class XdpStatNla(runtime.NestedAttrs):
         (5, "ETHTOOL_A_XDP_STAT_REDIRECT", "ynl_uint"),
         (6, "ETHTOOL_A_XDP_STAT_UNKNOWN", "ynl_uint"),
         (7, "ETHTOOL_A_XDP_STAT_REDIRECT_ERRORS", "ynl_uint"),
+        (8, "ETHTOOL_A_XDP_STAT_XMIT", "ynl_uint"),
+        (9, "ETHTOOL_A_XDP_STAT_XMIT_DROPS", "ynl_uint"),
+    )
+
+
+class XdpTxNla(runtime.NestedAttrs):
+    """Attribute map (nested) of attribute set ``xdp-tx``."""
+
+    __slots__ = ()
+    nla_map = (
+        (1, "ETHTOOL_A_XDP_TX_MODE", "uint32"),
+        (2, "ETHTOOL_A_XDP_TX_COUNT", "uint32"),
+        (3, "ETHTOOL_A_XDP_TX_SELECTION", "uint32"),
+        (4, "ETHTOOL_A_XDP_TX_MAX_COUNT", "uint32"),
+        (5, "ETHTOOL_A_XDP_TX_TARGET", "uint8"),
     )
 
 
@@ -125,10 +214,12 @@ class XdpMsg(runtime.GenlMessage):
     __slots__ = ()
     nest_header = HeaderNla
     nest_xdp_stat = XdpStatNla
+    nest_xdp_tx = XdpTxNla
     nla_map = (
         (1, "ETHTOOL_A_XDP_HEADER", "nest_header|nested"),
         (2, "ETHTOOL_A_XDP_STATS_ENABLED", "uint8"),
         (3, "ETHTOOL_A_XDP_STATS", "nest_xdp_stat|nested"),
+        (4, "ETHTOOL_A_XDP_TX", "nest_xdp_tx|nested"),
     )
 
 
@@ -193,6 +284,11 @@ class XdpStat:
         unknown: Frames for which the program returned a value that is not an XDP action.
         redirect_errors: Redirected frames that were lost: the redirect failed, or the target
             did not take them when the redirect was flushed. Also counted in redirect.
+        xmit: Frames redirected into the device (from any device) that it took for
+            transmission with ndo_xdp_xmit().
+        xmit_drops: Frames redirected into the device that it did not take: it was not a
+            redirect target, a frame did not fit, or ndo_xdp_xmit() sent fewer than it was
+            given.
     """
 
     aborted: int | None = dataclasses.field(
@@ -216,6 +312,12 @@ class XdpStat:
     redirect_errors: int | None = dataclasses.field(
         default=None, metadata={"ynl-name": "redirect-errors", "ynl-type": "uint"}
     )
+    xmit: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "xmit", "ynl-type": "uint"}
+    )
+    xmit_drops: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "xmit-drops", "ynl-type": "uint"}
+    )
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> XdpStat:
@@ -228,6 +330,8 @@ class XdpStat:
             redirect=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_REDIRECT", int),
             unknown=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_UNKNOWN", int),
             redirect_errors=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_REDIRECT_ERRORS", int),
+            xmit=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_XMIT", int),
+            xmit_drops=runtime.optional(msg, "ETHTOOL_A_XDP_STAT_XMIT_DROPS", int),
         )
 
     def to_attrs(self) -> runtime.AttrList:
@@ -240,6 +344,64 @@ class XdpStat:
         runtime.put(attrs, "ETHTOOL_A_XDP_STAT_REDIRECT", self.redirect)
         runtime.put(attrs, "ETHTOOL_A_XDP_STAT_UNKNOWN", self.unknown)
         runtime.put(attrs, "ETHTOOL_A_XDP_STAT_REDIRECT_ERRORS", self.redirect_errors)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_XMIT", self.xmit)
+        runtime.put(attrs, "ETHTOOL_A_XDP_STAT_XMIT_DROPS", self.xmit_drops)
+        return attrs
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class XdpTx:
+    """Attribute set ``xdp-tx`` of the ``ethtool`` family.
+
+    An attribute the kernel did not send is None (a flag: False; a multi-attr: empty).
+
+    Attributes:
+        mode: When the device keeps XDP TX resources. Devices whose driver cannot set them up
+            without a program are always auto.
+        count: XDP TX queues, set up now or when a program is attached. Setting 0 asks for the
+            driver's default.
+        selection: How a CPU finds its XDP TX queue. When setting, a selection the device
+            cannot do with the count asked for is refused.
+        max_count: Most XDP TX queues the device can have (read-only).
+        target: The device takes redirected frames now, NDO_XMIT in its xdp-features
+            (read-only).
+    """
+
+    mode: XdpTxMode | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "mode", "ynl-type": "u32"}
+    )
+    count: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "count", "ynl-type": "u32"}
+    )
+    selection: XdpTxSelection | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "selection", "ynl-type": "u32"}
+    )
+    max_count: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "max-count", "ynl-type": "u32"}
+    )
+    target: int | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "target", "ynl-type": "u8"}
+    )
+
+    @classmethod
+    def from_nla(cls, msg: runtime.Attrs) -> XdpTx:
+        """Decode from a decoded message or nested attribute of this set."""
+        return cls(
+            mode=runtime.optional(msg, "ETHTOOL_A_XDP_TX_MODE", XdpTxMode),
+            count=runtime.optional(msg, "ETHTOOL_A_XDP_TX_COUNT", int),
+            selection=runtime.optional(msg, "ETHTOOL_A_XDP_TX_SELECTION", XdpTxSelection),
+            max_count=runtime.optional(msg, "ETHTOOL_A_XDP_TX_MAX_COUNT", int),
+            target=runtime.optional(msg, "ETHTOOL_A_XDP_TX_TARGET", int),
+        )
+
+    def to_attrs(self) -> runtime.AttrList:
+        """The attributes as (NAME, value) pairs to encode; None values left out."""
+        attrs: runtime.AttrList = []
+        runtime.put(attrs, "ETHTOOL_A_XDP_TX_MODE", self.mode)
+        runtime.put(attrs, "ETHTOOL_A_XDP_TX_COUNT", self.count)
+        runtime.put(attrs, "ETHTOOL_A_XDP_TX_SELECTION", self.selection)
+        runtime.put(attrs, "ETHTOOL_A_XDP_TX_MAX_COUNT", self.max_count)
+        runtime.put(attrs, "ETHTOOL_A_XDP_TX_TARGET", self.target)
         return attrs
 
 
@@ -255,6 +417,7 @@ class Xdp:
             Setting it needs CAP_NET_ADMIN in the initial user namespace.
         stats: The device's per-action XDP counters, when they are counted and the request
             asks for statistics (the stats header flag).
+        tx: The device's XDP TX resources.
     """
 
     header: Header = dataclasses.field(metadata={"ynl-name": "header", "ynl-type": "nest"})
@@ -264,6 +427,9 @@ class Xdp:
     stats: XdpStat | None = dataclasses.field(
         default=None, metadata={"ynl-name": "stats", "ynl-type": "nest"}
     )
+    tx: XdpTx | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "tx", "ynl-type": "nest"}
+    )
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> Xdp:
@@ -272,6 +438,7 @@ class Xdp:
             header=runtime.required(msg, "ETHTOOL_A_XDP_HEADER", Header.from_nla, "xdp"),
             stats_enabled=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_ENABLED", int),
             stats=runtime.optional(msg, "ETHTOOL_A_XDP_STATS", XdpStat.from_nla),
+            tx=runtime.optional(msg, "ETHTOOL_A_XDP_TX", XdpTx.from_nla),
         )
 
     @classmethod
@@ -285,6 +452,7 @@ class Xdp:
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", self.header)
         runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", self.stats_enabled)
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS", self.stats)
+        runtime.put_nest(attrs, "ETHTOOL_A_XDP_TX", self.tx)
         return attrs
 
 
@@ -312,7 +480,12 @@ def xdp_get_dump_request(*, header: Header | None = None) -> XdpMsg:
     return runtime.new_request(XdpMsg, 200, attrs)
 
 
-def xdp_set_do_request(*, header: Header | None = None, stats_enabled: int | None = None) -> XdpMsg:
+def xdp_set_do_request(
+    *,
+    header: Header | None = None,
+    stats_enabled: int | None = None,
+    tx: XdpTx | None = None,
+) -> XdpMsg:
     """Build the ``xdp-set`` do request (not yet encoded).
 
     Set the XDP state and policy of a device.
@@ -320,6 +493,7 @@ def xdp_set_do_request(*, header: Header | None = None, stats_enabled: int | Non
     attrs: runtime.AttrList = []
     runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", header)
     runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", stats_enabled)
+    runtime.put_nest(attrs, "ETHTOOL_A_XDP_TX", tx)
     return runtime.new_request(XdpMsg, 201, attrs)
 
 
@@ -374,13 +548,19 @@ class Ethtool(runtime.YnlFamily):
         )
         return [Xdp.from_bytes(raw) for raw in replies]
 
-    def xdp_set(self, *, header: Header | None = None, stats_enabled: int | None = None) -> None:
+    def xdp_set(
+        self,
+        *,
+        header: Header | None = None,
+        stats_enabled: int | None = None,
+        tx: XdpTx | None = None,
+    ) -> None:
         """Set the XDP state and policy of a device.
 
         ``xdp-set`` do request; waits for the kernel's ACK.
         """
         self._request(
-            xdp_set_do_request(header=header, stats_enabled=stats_enabled),
+            xdp_set_do_request(header=header, stats_enabled=stats_enabled, tx=tx),
             op="xdp-set",
             ack=True,
             attr_names=ATTR_NAMES["xdp"],
