@@ -84,7 +84,7 @@ def _ethtool_value(sock: socket.socket, ifname: str, cmd: int, value: int = 0) -
     """One legacy ETHTOOL_{G,S}* ioctl with a struct ethtool_value."""
     data = ctypes.create_string_buffer(struct.pack("=II", cmd, value))
     ifreq = array.array("B", os.fsencode(ifname).ljust(16, b"\0")
-                        + struct.pack("=P", ctypes.addressof(data)).ljust(_IFREQ_SIZE - 16, b"\0"))
+                        + struct.pack("@P", ctypes.addressof(data)).ljust(_IFREQ_SIZE - 16, b"\0"))
     fcntl.ioctl(sock.fileno(), SIOCETHTOOL, ifreq)
     return int(struct.unpack("=II", data.raw[:8])[1])
 
