@@ -55,6 +55,34 @@ def test_anything_else_fails_and_is_shown(tmp_path: Path) -> None:
     assert "other_key" in res.stdout
 
 
+NEW_FILE = ("WARNING:FILE_PATH_CHANGES: added, moved or deleted file(s), does MAINTAINERS "
+            "need updating?\n#4: \nnew file mode 100755\n\n")
+PATCH = """\
+Subject: [PATCH] a patch
+
+diff --git a/tools/x/a.py b/tools/x/a.py
+new file mode 100755
+index 0000000..1111111
+"""
+
+
+def test_finding_without_a_file_is_tied_to_the_patch(tmp_path: Path) -> None:
+    """FILE_PATH_CHANGES names no file: with the patch, the diff its line is in."""
+    allow = allow_file(tmp_path, "FILE_PATH_CHANGES\ttools/x/a.py\tnew file mode 100755\t"
+                                 "MAINTAINERS has a pattern for it")
+    patch = tmp_path / "p.patch"
+    patch.write_text(PATCH)
+    res = subprocess.run([str(SCRIPT), str(allow), str(patch)], input=NEW_FILE + TOTAL,
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout
+    # without the patch, or for another file, it is not allowed
+    assert run(NEW_FILE + TOTAL, allow).returncode == 1
+    patch.write_text(PATCH.replace("tools/x/a.py", "tools/x/b.py"))
+    res = subprocess.run([str(SCRIPT), str(allow), str(patch)], input=NEW_FILE + TOTAL,
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 1 and "FILE_PATH_CHANGES" in res.stdout
+
+
 def test_clean_output_passes(tmp_path: Path) -> None:
     res = run("", allow_file(tmp_path))
     assert (res.returncode, res.stdout) == (0, "")
@@ -75,5 +103,8 @@ def test_the_series_list_names_real_lines() -> None:
     series = "".join(p.read_text() for p in sorted((REPO / "patches").glob("0*.patch")))
     for kind, path, code, reason in entries:
         assert f"+++ b/{path}\n" in series, path
-        assert f"\n+{code}\n" in series, code
+        if kind == "FILE_PATH_CHANGES":  # a diff header line, not added code
+            assert f"diff --git a/{path} b/{path}\n{code}\n" in series, code
+        else:
+            assert f"\n+{code}\n" in series, code
         assert kind.isupper() and reason
