@@ -9,17 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from xdpvm.cli import Result, xdptool
 from xdpvm.frames import ACTIONS, send_frames, xdp_frame
 from xdpvm.host import sh
-from xdpvm.netns import Netns, in_netns, link
+from xdpvm.netns import Netns, link
 from xdpvm.stats import Ethnl, expect
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 @dataclass
@@ -28,16 +22,7 @@ class Setup:
     eth: Ethnl
 
     def xdptool(self, *args: str, caps: bool = True) -> Result:
-        """xdptool ARGS in the netns, in-process (Typer's CliRunner: a new
-        interpreter costs about a minute under TCG); caps=False drops
-        CAP_NET_ADMIN from the thread that runs it."""
-        from typer.testing import CliRunner
-
-        from xdptool.cli import app
-
-        res = in_netns(self.ns.name, lambda: CliRunner().invoke(app, list(args)),
-                       cap_net_admin=caps)
-        return Result(res.exit_code, res.stdout, res.stderr)
+        return xdptool(self.ns.name, *args, caps=caps)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from xdpvm.cli import Result, xdptool
 from xdpvm.frames import ACTIONS, send_frames, xdp_frame
 from xdpvm.host import ktree, sh
 from xdpvm.netns import Netns, in_netns, link
@@ -22,26 +23,12 @@ N = 40
 
 
 @dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@dataclass
 class Rig:
     ns: Netns
     eth: Ethnl
 
     def xdptool(self, *args: str) -> Result:
-        """xdptool ARGS in the netns, in-process (a new interpreter costs
-        about a minute under TCG)."""
-        from typer.testing import CliRunner
-
-        from xdptool.cli import app
-
-        res = in_netns(self.ns.name, lambda: CliRunner().invoke(app, list(args)))
-        return Result(res.exit_code, res.stdout, res.stderr)
+        return xdptool(self.ns.name, *args)
 
     def ok(self, *args: str) -> str:
         res = self.xdptool(*args)
