@@ -72,8 +72,11 @@ def test_disabled_then_enable_show_disable(setup: Setup) -> None:
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0] == "XDP action statistics for cx0:"
-    shown = {k: int(v) for k, v in (line.split(":") for line in lines[1:])}
+    shown = {k: int(v) for k, v in (line.split(":") for line in lines[1:8])}
     assert shown == kernel.total
+    # what was redirected into cx0: nothing
+    assert lines[8:] == ["Redirected into the device:", "xmit:            0",
+                         "xmit-drops:      0"]
 
     res = setup.xdptool("stats", "cx0", "--per-queue")
     assert res.returncode == 0, res.stderr

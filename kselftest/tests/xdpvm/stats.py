@@ -18,6 +18,8 @@ from xdpvm.host import _ynl_cli_module, _ynl_lib, ethtool_spec, netdev_spec
 from xdpvm.netns import NOBODY, in_netns
 
 COUNTERS = ("aborted", "drop", "pass", "tx", "redirect", "unknown", "redirect-errors")
+# The device's counters as a redirect target, in the same stats nest.
+TARGET_COUNTERS = ("xmit", "xmit-drops")
 ETHTOOL_FLAG_STATS = 1 << 2
 
 
@@ -69,6 +71,11 @@ def expect(nonzero: dict[str, int] | None = None, **kw: int) -> dict[str, int]:
         assert key.replace("_", "-") in out, key
         out[key.replace("_", "-")] = value
     return out
+
+
+def expect_nest(xmit: int = 0, xmit_drops: int = 0, **kw: int) -> dict[str, int]:
+    """xdp-get's whole stats nest: expect(**kw) and the target's counters."""
+    return {**expect(**kw), "xmit": xmit, "xmit-drops": xmit_drops}
 
 
 _FAMILIES: dict[Path, Any] = {}
