@@ -363,8 +363,9 @@ class XdpTx:
         selection: How a CPU finds its XDP TX queue. When setting, a selection the device
             cannot do with the count asked for is refused.
         max_count: Most XDP TX queues the device can have (read-only).
-        target: The device takes redirected frames now, NDO_XMIT in its xdp-features
-            (read-only).
+        target: The device is a redirect target: NDO_XMIT in its xdp-features, its XDP TX
+            resources are set up (read-only). Like that bit, it does not say whether the
+            device or a veth's peer is up.
     """
 
     mode: XdpTxMode | None = dataclasses.field(
