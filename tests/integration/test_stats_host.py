@@ -164,9 +164,13 @@ def test_upstream_ops_are_not_the_series(recorder: Recorder) -> None:
     assert str(info.value) == (
         "ethtool message 46 on this kernel is not the XDP series' xdp-get (attribute 1.3 "
         "header.flags: u32 mask 0x3, expected u32 accepting stats=0x4)" + TAIL)
+    # TSCONFIG_SET's attribute 4 is a nest, as the series' optional tx is:
+    # when there, it must be the series' too
     assert str(info_set.value).startswith(
         "ethtool message 47 on this kernel is not the XDP series' xdp-set (attribute 2 "
-        "stats-enabled: nest, expected u8 max 1; attributes 3 (nest)")
+        "stats-enabled: nest, expected u8 max 1; attribute 4.1 tx.mode: not taken, expected "
+        "u32 max 1; attribute 4.2 tx.count: not taken, expected u32; attribute 4.3 "
+        "tx.selection: not taken, expected u32 max 1; attributes 3 (nest)")
     assert str(info_set.value).endswith(TAIL)
     # the family lookup, then the policies of 46 and of 47: all to the controller
     assert recorder.sent == [(rt.GENL_ID_CTRL, rt.CTRL_CMD_GETFAMILY),
