@@ -15,8 +15,8 @@ class Result:
     stderr: str
 
 
-def xdptool(ns: str, *args: str, caps: bool = True) -> Result:
-    """xdptool ARGS in netns ``ns``; caps=False drops CAP_NET_ADMIN from the
+def xdptool(ns: str | None, *args: str, caps: bool = True) -> Result:
+    """xdptool ARGS in netns ``ns`` (None: this one); caps=False drops CAP_NET_ADMIN from the
     thread that runs it."""
     from typer.testing import CliRunner
 
