@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from xdptool import bpfinfo, drvinfo, links, netdev_source
-from xdptool.commands import tx as tx_cmd
+from xdptool import bpfinfo, drvinfo, links, netdev_source, tx_config
 from xdptool.links import Attachment, Link
 from xdptool.netdev_source import NetdevFeatures
 from xdptool.ynl.generated.ethtool import XdpTx
@@ -90,7 +89,7 @@ def fake_host(monkeypatch: pytest.MonkeyPatch) -> FakeHost:
     monkeypatch.setattr(netdev_source, "dump_features", lambda: host.features)
     monkeypatch.setattr(drvinfo, "driver_name", lambda ifname: host.drivers[ifname])
     monkeypatch.setattr(bpfinfo, "prog_name", lambda prog_id: host.prog_names.get(prog_id))
-    monkeypatch.setattr(tx_cmd, "dump_series_tx", lambda: host.series_tx)
+    monkeypatch.setattr(tx_config, "dump_series_tx", lambda: host.series_tx)
     return host
 
 

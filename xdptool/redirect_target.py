@@ -30,7 +30,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from xdptool import libbpf, links, netdev_source
+from xdptool import libbpf, links, netdev_source, tx_config
 from xdptool.errors import KernelUnsupportedError, PermissionDeniedError, XdptoolError
 from xdptool.names import shown
 
@@ -65,15 +65,13 @@ def is_redirect_target(ifindex: int) -> bool | None:
 
 def _series_tx_on(ifname: str) -> tuple[bool, str | None]:
     """Set XDP TX mode on through the series; (done, why not)."""
-    from xdptool.commands import tx  # the series' ethtool client
-
     try:
-        tx.apply_settings(ifname, tx.TxSettings(mode=tx.XdpTxMode.ON))
+        tx_config.apply_settings(ifname, tx_config.TxSettings(mode=tx_config.XdpTxMode.ON))
     except KernelUnsupportedError as err:
-        short = {tx.NO_SERIES_NOTE: "it has no xdptool series",
-                 tx.NO_TX_PATCHES_NOTE: "its xdptool series predates XDP TX configuration"}
+        short = {tx_config.NO_SERIES_NOTE: "it has no xdptool series",
+                 tx_config.NO_TX_PATCHES_NOTE: "its xdptool series predates XDP TX configuration"}
         return False, short.get(str(err), str(err))
-    except tx.TxRefusedError as err:
+    except tx_config.TxRefusedError as err:
         if err.errno == errno.EOPNOTSUPP:
             return False, str(err)  # the driver cannot: try what works without it
         raise

@@ -12,15 +12,10 @@ import pytest
 from genl_fake import SERIES_OPS, SERIES_XDP_GET, SERIES_XDP_SET, SERIES_XDP_SET_TX, policy_messages
 from typer.testing import CliRunner
 
-from xdptool import cli, links
-from xdptool.commands import tx as tx_cmd
-from xdptool.commands.tx import (
-    NO_SERIES_NOTE,
-    NO_TX_PATCHES_NOTE,
-    NOT_CONFIGURABLE_NOTE,
-    NOT_TARGET_HINT,
-)
+from xdptool import cli, links, tx_config
+from xdptool.commands.tx import NOT_CONFIGURABLE_NOTE, NOT_TARGET_HINT
 from xdptool.netdev_source import NO_FAMILY_NOTE
+from xdptool.tx_config import NO_SERIES_NOTE, NO_TX_PATCHES_NOTE
 from xdptool.ynl import runtime as rt
 from xdptool.ynl.generated.ethtool import Header, Xdp, XdpTx, XdpTxMode, XdpTxSelection
 from xdptool.ynl.runtime import YnlError
@@ -152,7 +147,7 @@ class FakeTxKernel:
 @pytest.fixture
 def tx_kernel(fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> FakeTxKernel:
     kernel = FakeTxKernel()
-    monkeypatch.setattr(tx_cmd, "open_family", kernel)
+    monkeypatch.setattr(tx_config, "open_family", kernel)
     monkeypatch.setattr(links, "ifindex_of",
                         lambda name: {"lo": 1, "veth0": 2, "veth1": 3}[name])
     return kernel
@@ -243,7 +238,7 @@ def test_series_without_tx_patches(fake_host: FakeHost, monkeypatch: pytest.Monk
     """The first four patches only (the 6.12 backport before its rebase): stats work,
     tx says what the kernel lacks and sends nothing."""
     kernel = FakeTxKernel(with_tx=False)
-    monkeypatch.setattr(tx_cmd, "open_family", kernel)
+    monkeypatch.setattr(tx_config, "open_family", kernel)
     monkeypatch.setattr(links, "ifindex_of", lambda name: 2)
     assert run("tx", "veth0").stdout.splitlines()[-1] == f"note: {NO_TX_PATCHES_NOTE}"
     result = run("tx", "veth0", "set", "mode", "on")

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from typer.testing import CliRunner
 
-from xdptool import cli, libbpf, links, redirect_target
+from xdptool import cli, libbpf, links, redirect_target, tx_config
 from xdptool.commands import devmap
-from xdptool.commands import tx as tx_cmd
 from xdptool.errors import KernelUnsupportedError
 from xdptool.links import Link
 from xdptool.netdev_source import NetdevFeatures
@@ -67,13 +66,13 @@ def kernel(fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> Kernel:
         fake_host.features[ifindex] = NetdevFeatures(
             ifindex, [*(old.xdp_features or []), "ndo-xmit"], None, [], [])
 
-    def apply_settings(ifname: str, settings: tx_cmd.TxSettings) -> None:
+    def apply_settings(ifname: str, settings: tx_config.TxSettings) -> None:
         if k.series is None:
-            raise KernelUnsupportedError(tx_cmd.NO_SERIES_NOTE)
+            raise KernelUnsupportedError(tx_config.NO_SERIES_NOTE)
         if k.series == "old":
-            raise KernelUnsupportedError(tx_cmd.NO_TX_PATCHES_NOTE)
+            raise KernelUnsupportedError(tx_config.NO_TX_PATCHES_NOTE)
         if k.tx_refusal is not None:
-            raise tx_cmd.TxRefusedError(f"{ifname}: refused", k.tx_refusal)
+            raise tx_config.TxRefusedError(f"{ifname}: refused", k.tx_refusal)
         if "tx" in k.makes_target:
             become_target(links.ifindex_of(ifname))
 
@@ -92,7 +91,7 @@ def kernel(fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> Kernel:
         if fd >= 0 and "prog" in k.makes_target:
             become_target(ifindex)
 
-    monkeypatch.setattr(tx_cmd, "apply_settings", apply_settings)
+    monkeypatch.setattr(tx_config, "apply_settings", apply_settings)
     monkeypatch.setattr(redirect_target, "set_gro", set_gro)
     monkeypatch.setattr(libbpf, "load_xdp_pass", lambda: 42)
     monkeypatch.setattr(libbpf, "xdp_attach", xdp_attach)

@@ -18,9 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
-from xdptool import bpfinfo, drvinfo, links, netdev_source, output, table
+from xdptool import bpfinfo, drvinfo, links, netdev_source, output, table, tx_config
 from xdptool.commands import complete_device, new_app
-from xdptool.commands import tx as tx_cmd
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import shown
 from xdptool.netdev_source import NetdevFeatures
@@ -163,7 +162,7 @@ def collect(ifnames: Sequence[str] = ()) -> list[DeviceReport]:
     else:
         selected = all_links
     features = netdev_source.dump_features() or {}
-    series_tx = tx_cmd.dump_series_tx() or {}
+    series_tx = tx_config.dump_series_tx() or {}
     return [_report(link, features.get(link.ifindex), series_tx.get(link.ifindex))
             for link in selected]
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import errno
 import json
 import math
-import os
 import shlex
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,7 +44,7 @@ from xdptool.errors import (
 from xdptool.names import quoted, shown
 from xdptool.ynl.generated.ethtool import Ethtool, Header, HeaderFlags, Xdp, XdpStat
 from xdptool.ynl.generated.netdev import Netdev, Qstats, QstatsScope, QueueType
-from xdptool.ynl.runtime import FamilyNotFoundError, YnlDecodeError, YnlError
+from xdptool.ynl.runtime import FamilyNotFoundError, YnlError
 
 # ---------------------------------------------------------------------------
 # Model
@@ -279,11 +278,7 @@ def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
         return StatsNotEnabledError(ifname, err.extack)
     if err.is_permission_error:
         return PermissionDeniedError(f"{doing} XDP statistics", SET_CAPABILITY)
-    # A reply that made no sense (YnlDecodeError) says why in its message.
-    detail = err.message if isinstance(err, YnlDecodeError) else os.strerror(err.errno)
-    if err.extack:
-        detail += f": {err.extack}"
-    return XdptoolError(f"{ifname}: {doing} XDP statistics failed: {detail}")
+    return XdptoolError(f"{ifname}: {doing} XDP statistics failed: {err.detail}")
 
 
 class StatsSource:

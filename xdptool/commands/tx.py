@@ -16,37 +16,28 @@ kernel without it those fields read n/a and the command says so.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from xdptool import links, netdev_source, output, series
+from xdptool import links, netdev_source, output
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import (
-    KernelUnsupportedError,
     NoSuchDeviceError,
-    PermissionDeniedError,
-    XdptoolError,
 )
 from xdptool.names import quoted, shown
-from xdptool.ynl.generated.ethtool import Ethtool, Header, XdpTx, XdpTxMode, XdpTxSelection
-from xdptool.ynl.runtime import YnlDecodeError, YnlError
+from xdptool.tx_config import (
+    NO_SERIES_NOTE,
+    TxSettings,
+    apply_settings,
+    read_series_tx,
+)
+from xdptool.ynl.generated.ethtool import XdpTxMode, XdpTxSelection
 
-NO_SERIES_NOTE = (
-    "XDP TX configuration (mode, count, selection) needs the xdptool "
-    "kernel series; this kernel sets XDP TX up only as a side effect"
-)
-NO_TX_PATCHES_NOTE = (
-    "this kernel's xdptool series predates XDP TX configuration (no tx nest "
-    "in ETHTOOL_MSG_XDP_SET): it sets XDP TX up only as a side effect"
-)
 NOT_CONFIGURABLE_NOTE = (
     "its driver sets XDP TX up only as a side effect (count, selection and "
     "mode on need a driver with XDP_SETUP_TX)"
@@ -59,13 +50,6 @@ NOT_TARGET_HINT = (
 NOT_TARGET_SERIES_HINT = (
     "not a redirect target now: make it one with 'xdptool tx {dev} set mode on'"
 )
-# xdp-set needs it (GENL_ADMIN_PERM: checked in the initial user namespace).
-SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
-
-# The ethtool family bindings; tests replace them with fakes of the same shape.
-open_family: Callable[[], Any] = Ethtool
-
-
 @dataclass(frozen=True)
 class TxReport:
     ifname: str
@@ -98,77 +82,6 @@ class TxReport:
         elif not self.configurable:
             out.append(NOT_CONFIGURABLE_NOTE)
         return out
-
-
-def _open_tx_family() -> Any:
-    """The verified ethtool family of a kernel whose series configures XDP TX.
-
-    Raises KernelUnsupportedError saying what the kernel lacks.
-    """
-    try:
-        family, parts = series.open_verified(open_family)
-    except KernelUnsupportedError as err:
-        if str(err) == series.NO_SERIES:
-            raise KernelUnsupportedError(NO_SERIES_NOTE) from None
-        raise
-    if series.TX not in parts:
-        family.close()
-        raise KernelUnsupportedError(NO_TX_PATCHES_NOTE)
-    return family
-
-
-class TxRefusedError(XdptoolError):
-    """The kernel refused an XDP TX setting; ``errno`` says why (EOPNOTSUPP:
-    the driver cannot set XDP TX up without a program, or not so)."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.errno = code
-
-
-def _error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
-    """One-line error for a failed request, with the kernel's extack."""
-    if err.is_permission_error:
-        return PermissionDeniedError(doing, SET_CAPABILITY)
-    if err.errno == errno.ENODEV:  # gone in between
-        return NoSuchDeviceError(ifname)
-    detail = err.message if isinstance(err, YnlDecodeError) else os.strerror(err.errno)
-    if err.extack:
-        detail += f": {err.extack}"
-    return TxRefusedError(f"{shown(ifname)}: {doing} failed: {detail}", err.errno)
-
-
-def read_series_tx(ifname: str, ifindex: int) -> tuple[XdpTx | None, str | None]:
-    """The tx nest of the series' xdp-get for one device, or None and why not."""
-    try:
-        family = _open_tx_family()
-    except KernelUnsupportedError as err:
-        return None, str(err)
-    with contextlib.closing(family):
-        try:
-            reply = family.xdp_get(Header(dev_index=ifindex))
-        except YnlError as err:
-            raise _error(err, ifname, "reading XDP TX parameters") from err
-    if reply.tx is None:
-        raise XdptoolError(f"{shown(ifname)}: reading XDP TX parameters failed: "
-                           "the kernel sent no tx nest")
-    return reply.tx, None
-
-
-def dump_series_tx() -> dict[int, XdpTx] | None:
-    """The tx nest of every device (the series' xdp-get dump), by ifindex;
-    None when the kernel's series cannot tell (or there is none)."""
-    try:
-        family = _open_tx_family()
-    except KernelUnsupportedError:
-        return None
-    with contextlib.closing(family):
-        try:
-            replies = family.xdp_get_dump(header=Header())
-        except YnlError as err:
-            raise _error(err, "xdp-get", "reading XDP TX parameters") from err
-    return {r.header.dev_index: r.tx for r in replies
-            if r.header.dev_index is not None and r.tx is not None}
 
 
 def _spec_name(value: XdpTxMode | XdpTxSelection | None) -> str | None:
@@ -205,13 +118,6 @@ def collect(ifname: str) -> TxReport:
 # Setting: `set KEY VALUE ...`, like ethtool -L
 
 
-@dataclass(frozen=True)
-class TxSettings:
-    mode: XdpTxMode | None = None
-    count: int | None = None
-    selection: XdpTxSelection | None = None
-
-
 SET_USAGE = "mode on|auto [count N] [selection per-cpu|shared]"
 _U32_MAX = 2**32 - 1
 
@@ -245,19 +151,6 @@ def parse_settings(words: Sequence[str]) -> TxSettings:
         else:
             raise typer.BadParameter(f"unknown setting {quoted(key)}: expected {SET_USAGE}")
     return TxSettings(**values)
-
-
-def apply_settings(ifname: str, settings: TxSettings) -> None:
-    """The series' xdp-set with a tx nest; the kernel's refusal in one line."""
-    ifindex = links.ifindex_of(ifname)
-    family = _open_tx_family()
-    with contextlib.closing(family):
-        try:
-            family.xdp_set(header=Header(dev_index=ifindex),
-                           tx=XdpTx(mode=settings.mode, count=settings.count,
-                                    selection=settings.selection))
-        except YnlError as err:
-            raise _error(err, ifname, "setting XDP TX parameters") from err
 
 
 # ---------------------------------------------------------------------------

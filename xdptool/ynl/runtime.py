@@ -134,6 +134,13 @@ class YnlError(Exception):
         return self.errno in (errno_mod.EPERM, errno_mod.EACCES)
 
     @property
+    def detail(self) -> str:
+        """Why, in one line for the user: strerror (for a reply that made no
+        sense, what was wrong with it), then the kernel's extack if any."""
+        reason = self.message if isinstance(self, YnlDecodeError) else os.strerror(self.errno)
+        return f"{reason}: {self.extack}" if self.extack else reason
+
+    @property
     def is_unsupported(self) -> bool:
         """True when the kernel does not implement the operation."""
         return self.errno in (errno_mod.EOPNOTSUPP, errno_mod.ENOTSUP)
