@@ -22,11 +22,18 @@ VARIANTS = {
 # b and c, alternating sample by sample.
 KERNEL_VARIANTS = {"base": ("a",), "patched": ("b", "c")}
 WORKLOADS = {
-    "run": "BPF_PROG_TEST_RUN on lo queue 0 (the hook and nothing else; not counted)",
-    "veth": "pktgen into a veth pair, native XDP on the peer (veth's skb RX path)",
-    "frames": "pktgen, redirected into a second veth pair, native XDP on its peer "
-              "(xdp_frames: veth_xdp_rcv_one, the shortest driver RX path here)",
+    "run": "XDP_DROP, BPF_PROG_TEST_RUN on lo queue 0 (the hook and nothing else; "
+           "not counted)",
+    "veth": "XDP_DROP, pktgen into a veth pair, native XDP on the peer (veth's skb RX path)",
+    "frames": "XDP_DROP, pktgen, redirected into a second veth pair, native XDP on its "
+              "peer (xdp_frames: veth_xdp_rcv_one, the shortest driver RX path here)",
+    "virtio-per-cpu": "XDP_REDIRECT into the virtio-net NIC, its XDP TX per-cpu (a send "
+                      "queue of the CPU's own, no lock): the target path",
+    "virtio-shared": "XDP_REDIRECT into the virtio-net NIC, its XDP TX shared (the stack's "
+                     "send queue, under its lock): the target path",
 }
+# Workloads whose counting hop redirects rather than drops.
+REDIRECTING = ("virtio-per-cpu", "virtio-shared")
 # Instructions added per frame (icount clock), from the issue: off only the
 # static key's NOP, on at most 15 (for one XDP hop that counts).
 TARGETS = {("b", "a"): 1.0, ("c", "b"): 15.0}
@@ -35,6 +42,8 @@ ON_NOTES = {
     "run": "test runs are not counted: this is the key's cost for a run without a slot",
     "frames": "two XDP hops: the second counts, the first (a device that does not "
               "count) pays the key's cost; the static counts below split it",
+    "virtio-per-cpu": "the redirecting hop counts, and so does the target (xmit)",
+    "virtio-shared": "the redirecting hop counts, and so does the target (xmit)",
 }
 
 
@@ -71,6 +80,17 @@ def parse_ethtool_xdp_drops(text: str) -> int:
     return sum(int(n) for n in found)
 
 
+def parse_ethtool_xdp_tx(text: str) -> tuple[int, int]:
+    """What virtio_net's ndo_xdp_xmit was given and what it dropped (a full
+    send queue), from `ethtool -S` txN_xdp_tx and txN_xdp_tx_drops, summed
+    over its send queues."""
+    given = re.findall(r"^\s*tx\d+_xdp_tx: (\d+)$", text, re.M)
+    if not given:
+        raise ValueError("no txN_xdp_tx in ethtool -S output")
+    dropped = re.findall(r"^\s*tx\d+_xdp_tx_drops: (\d+)$", text, re.M)
+    return sum(int(n) for n in given), sum(int(n) for n in dropped)
+
+
 @dataclass
 class Sample:
     variant: str
@@ -88,6 +108,8 @@ class Boot:
     samples: list[Sample] = field(default_factory=list)
     # (workload, frames the counters show, frames that ran) per stats-on sample
     counted: list[tuple[str, int, int]] = field(default_factory=list)
+    # workload: (frames a full send queue of the target dropped, frames given)
+    ring_full: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def guest_line(**kv: object) -> str:
@@ -107,6 +129,8 @@ def parse_guest_output(text: str) -> Boot:
             raise ValueError(f"benchmark line before the boot's header: {line!r}")
         elif "ns" in kv:
             boot.samples.append(Sample(kv["variant"], kv["workload"], float(kv["ns"])))
+        elif "ring_full" in kv:
+            boot.ring_full[kv["workload"]] = (int(kv["ring_full"]), int(kv["given"]))
         elif "counted" in kv:
             boot.counted.append((kv["workload"], int(kv["counted"]), int(kv["expected"])))
     if boot is None:
@@ -128,7 +152,7 @@ def check_boot(boot: Boot, workloads: Sequence[str]) -> None:
                 raise ValueError(f"variant {variant}, {workload}: no samples")
     for workload, counted, expected in boot.counted:
         if counted != expected:
-            raise ValueError(f"stats on, {workload}: {counted} drops counted, "
+            raise ValueError(f"stats on, {workload}: {counted} frames counted, "
                              f"{expected} frames ran")
     if want and len(boot.counted) < len(workloads):
         raise ValueError("stats on: the guest did not report what the counters showed")
@@ -184,7 +208,7 @@ def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[
                   unit: str = "ns") -> str:
     out: list[str] = []
     for workload in workloads:
-        out.append(f"XDP_DROP, {WORKLOADS[workload]}; {frames[workload]} frames per sample")
+        out.append(f"{WORKLOADS[workload]}; {frames[workload]} frames per sample")
         head = ("variant", "n", f"median {unit}/frame", "q1", "q3")
         rows = [head]
         for variant, label in VARIANTS.items():
@@ -215,8 +239,31 @@ def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[
             out.append(line)
         if workload in ON_NOTES:
             out.append(f"  (on: {ON_NOTES[workload]})")
+        full = [b.ring_full[workload] for b in boots if workload in b.ring_full]
+        if full:
+            dropped, given = (sum(x) for x in zip(*full, strict=True))
+            out.append(f"  (the NIC's full send queue dropped {dropped} of the {given} frames "
+                       f"given to ndo_xdp_xmit, {dropped / given:.1%}: those cost less)")
         out.append("")
+    if all(w in workloads for w in REDIRECTING):
+        out.append("XDP TX shared vs per-cpu, the same frames in the same boot "
+                   f"(shared minus per-cpu, median {unit}/frame):")
+        for variant, label in VARIANTS.items():
+            diff = workload_diff(boots, variant, *reversed(REDIRECTING))
+            if diff is not None:
+                out.append(f"  {variant}  {label:<22} {diff:+.1f}")
     return "\n".join(out).rstrip()
+
+
+def workload_diff(boots: Sequence[Boot], variant: str, num: str, den: str) -> float | None:
+    """Median over boots of (median num - median den) within a boot."""
+    diffs = []
+    for b in boots:
+        a = [s.ns for s in b.samples if s.variant == variant and s.workload == num]
+        c = [s.ns for s in b.samples if s.variant == variant and s.workload == den]
+        if a and c:
+            diffs.append(statistics.median(a) - statistics.median(c))
+    return statistics.median(diffs) if diffs else None
 
 
 # ---------------------------------------------------------------------------

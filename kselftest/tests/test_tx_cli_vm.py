@@ -7,54 +7,31 @@ test_intree_selftest_vm.py)."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from xdpvm.cli import Result, xdptool
-from xdpvm.frames import ACTIONS, send_frames, xdp_frame
+from xdpvm.cli import CliRig
+from xdpvm.frames import ACTIONS, received, send_frames, xdp_frame
 from xdpvm.host import ktree, sh
-from xdpvm.netns import Netns, in_netns, link
+from xdpvm.netns import Netns, link
 from xdpvm.stats import Ethnl, expect
 
 N = 40
 
 
 @dataclass
-class Rig:
-    ns: Netns
+class Rig(CliRig):
     eth: Ethnl
-
-    def xdptool(self, *args: str) -> Result:
-        return xdptool(self.ns.name, *args)
-
-    def ok(self, *args: str) -> str:
-        res = self.xdptool(*args)
-        assert (res.returncode, res.stderr) == (0, ""), res
-        return res.stdout
 
     def redirect(self, count: int) -> int:
         """count frames for r0 into rx0; how many reached r1's stack."""
-        def receiver() -> socket.socket:
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
-            s.bind(("r1", 0))
-            s.settimeout(0.5)
-            return s
-
-        rx = in_netns(self.ns.name, receiver)
-        with rx:
-            ifindex = link(self.ns.name, "r0")["ifindex"]
-            mac = link(self.ns.name, "rx0")["address"]
-            send_frames(self.ns.name, "rx1", xdp_frame(mac, ACTIONS["redirect"], ifindex), count)
-            got = 0
-            while True:
-                try:
-                    rx.recv(2048)
-                    got += 1
-                except TimeoutError:
-                    return got
+        ifindex = link(self.ns.name, "r0")["ifindex"]
+        mac = link(self.ns.name, "rx0")["address"]
+        frame = xdp_frame(mac, ACTIONS["redirect"], ifindex)
+        return received(self.ns.name, "r1",
+                        lambda: send_frames(self.ns.name, "rx1", frame, count))
 
 
 def series_has_tx() -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import time
 import uuid
@@ -23,14 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from xdpvm.cli import Result, xdptool
-from xdpvm.frames import ACTIONS, Senders, send_frames, xdp_frame
+from xdpvm.cli import CliRig, xdptool
+from xdpvm.frames import ACTIONS, Senders, received, send_frames, xdp_frame
 from xdpvm.host import sh
-from xdpvm.netns import Netns, in_netns, link, quiet, virtio_nic_name
+from xdpvm.netns import Netns, link, quiet, virtio_nic_name
 from xdpvm.stats import Ethnl
 
 N = 40
-ETH_P_XDP_ACT = 0x88B5  # xdpvm.frames.xdp_frame's EtherType
 
 
 def possible_cpus() -> int:
@@ -40,20 +38,11 @@ def possible_cpus() -> int:
 
 
 @dataclass
-class Rig:
-    ns: Netns
+class Rig(CliRig):
     eth: Ethnl
     nic: str
     virtio_dev: str  # virtioN, the driver's device (sysfs shows only the initial netns)
     max_qp: int
-
-    def xdptool(self, *args: str) -> Result:
-        return xdptool(self.ns.name, *args)
-
-    def ok(self, *args: str) -> str:
-        res = self.xdptool(*args)
-        assert (res.returncode, res.stderr) == (0, ""), res
-        return res.stdout
 
     def tx(self) -> dict[str, object]:
         return json.loads(self.ok("tx", self.nic, "--json"))
@@ -82,21 +71,9 @@ class Rig:
     def reflected(self, send: int) -> int:
         """Send `send` frames into rx0 (redirected into the NIC); how many
         came back in on the NIC."""
-        def receiver() -> socket.socket:
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_XDP_ACT))
-            s.bind((self.nic, 0))
-            s.settimeout(1)
-            return s
-
-        with in_netns(self.ns.name, receiver) as rx:
-            send_frames(self.ns.name, "rx1", self.frame(), send)
-            got = 0
-            while True:
-                try:
-                    rx.recv(2048)
-                    got += 1
-                except TimeoutError:
-                    return got
+        frame = self.frame()
+        return received(self.ns.name, self.nic,
+                        lambda: send_frames(self.ns.name, "rx1", frame, send), quiet=1)
 
 
 @pytest.fixture(scope="module")

@@ -164,7 +164,7 @@ def test_parse_guest_output_without_lines_fails() -> None:
      ["run"], "a base boot needs a kernel that is unpatched"),
     (tag(kind="patched", kernel="x", patched=0), ["run"], "needs a kernel that is patched"),
     (PATCHED_BOOT.replace("counted=2000 expected=2000\n", "counted=1999 expected=2000\n", 1),
-     ["run"], "stats on, run: 1999 drops counted, 2000 frames ran"),
+     ["run"], "stats on, run: 1999 frames counted, 2000 frames ran"),
     (PATCHED_BOOT, ["run", "veth"], "variant b, veth: no samples"),
     ("\n".join(li for li in PATCHED_BOOT.splitlines() if "counted" not in li),
      ["run"], "did not report what the counters showed"),
@@ -275,7 +275,8 @@ def test_help() -> None:
 @pytest.mark.parametrize(("args", "error"), [
     (["--rounds", "0"], "--rounds must be at least 1"),
     (["--frames", "0"], "--frames must be at least 1"),
-    (["--workloads", "run,ring"], "unknown workload 'ring' (choose from run, veth, frames)"),
+    (["--workloads", "run,ring"],
+     "unknown workload 'ring' (choose from run, veth, frames, virtio-per-cpu, virtio-shared)"),
 ])
 def test_rejects_bad_arguments(args: list[str], error: str) -> None:
     res = run("--dry-run", *args)
@@ -360,3 +361,39 @@ def test_disasm_format_with_paths() -> None:
     assert ("veth_xdp_rcv_one: executed per frame with the key on: 15 when the device "
             "counts, 11 when it does not (off: the key's NOP)") in text
     assert "veth_xdp_rcv_skb: no inlined statistics path found" in text
+
+
+def test_shared_vs_per_cpu_is_a_difference_within_each_boot() -> None:
+    b, s = report.Boot, report.Sample
+    boots = [
+        b("base", "k", False, [s("a", "virtio-per-cpu", 900.0), s("a", "virtio-per-cpu", 902.0),
+                               s("a", "virtio-shared", 910.0), s("a", "virtio-shared", 914.0)]),
+        b("patched", "k", True, [s("b", "virtio-per-cpu", 1900.0), s("b", "virtio-shared", 1903.0),
+                                 s("c", "virtio-per-cpu", 1950.0),
+                                 s("c", "virtio-shared", 1951.0)]),
+        b("patched", "k", True, [s("b", "virtio-per-cpu", 950.0),
+                                 s("b", "virtio-shared", 955.0)]),
+    ]
+    # within a boot: medians 901 vs 912 -> +11; b: +3 and +5 -> median +4; c: +1
+    assert report.workload_diff(boots, "a", "virtio-shared", "virtio-per-cpu") == 11.0
+    assert report.workload_diff(boots, "b", "virtio-shared", "virtio-per-cpu") == 4.0
+    assert report.workload_diff(boots, "c", "virtio-shared", "virtio-per-cpu") == 1.0
+    assert report.workload_diff(boots, "a", "frames", "virtio-per-cpu") is None
+    text = report.format_report(boots, ["virtio-per-cpu", "virtio-shared"],
+                                {"virtio-per-cpu": 10, "virtio-shared": 10}, "instructions")
+    tail = text.splitlines()[-4:]
+    assert tail[0] == ("XDP TX shared vs per-cpu, the same frames in the same boot "
+                       "(shared minus per-cpu, median instructions/frame):")
+    assert [line.split()[0] for line in tail[1:]] == ["a", "b", "c"]
+    assert [line.split()[-1] for line in tail[1:]] == ["+11.0", "+4.0", "+1.0"]
+    # without both workloads, no comparison
+    assert "shared vs per-cpu" not in report.format_report(
+        boots, ["virtio-shared"], {"virtio-shared": 10})
+
+
+def test_virtio_xdp_tx_given_and_dropped_over_send_queues() -> None:
+    text = ("NIC statistics:\n     rx0_xdp_tx: 7\n     tx0_xdp_tx: 5\n     tx0_xdp_tx_drops: 1\n"
+            "     tx2_xdp_tx: 200\n     tx2_xdp_tx_drops: 0\n     tx2_kicks: 3\n")
+    assert report.parse_ethtool_xdp_tx(text) == (205, 1)
+    with pytest.raises(ValueError, match="no txN_xdp_tx"):
+        report.parse_ethtool_xdp_tx("NIC statistics:\n     rx_queue_0_xdp_drops: 1\n")

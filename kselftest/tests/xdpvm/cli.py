@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdpvm.netns import in_netns
+from xdpvm.netns import Netns, in_netns
 
 
 @dataclass
@@ -24,3 +24,19 @@ def xdptool(ns: str | None, *args: str, caps: bool = True) -> Result:
 
     res = in_netns(ns, lambda: CliRunner().invoke(app, list(args)), cap_net_admin=caps)
     return Result(res.exit_code, res.stdout, res.stderr)
+
+
+@dataclass
+class CliRig:
+    """A test's netns, where xdptool runs."""
+
+    ns: Netns
+
+    def xdptool(self, *args: str) -> Result:
+        return xdptool(self.ns.name, *args)
+
+    def ok(self, *args: str) -> str:
+        """xdptool ARGS, which must succeed and print nothing on stderr."""
+        res = self.xdptool(*args)
+        assert (res.returncode, res.stderr) == (0, ""), res
+        return res.stdout

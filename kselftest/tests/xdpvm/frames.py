@@ -8,7 +8,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from xdpvm.netns import _enter_netns, in_netns
 
@@ -37,6 +37,26 @@ def packet_socket(ns: str | None, dev: str) -> socket.socket:
         s.bind((dev, 0))
         return s
     return in_netns(ns, make)
+
+
+def received(ns: str, dev: str, send: Callable[[], None], quiet: float = 0.5) -> int:
+    """Call send(), then count the xdp_act frames (ETH_P_XDPACT) that dev
+    receives until none came for `quiet` seconds."""
+    def receiver() -> socket.socket:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_XDPACT))
+        s.bind((dev, 0))
+        s.settimeout(quiet)
+        return s
+
+    with in_netns(ns, receiver) as rx:
+        send()
+        got = 0
+        while True:
+            try:
+                rx.recv(2048)
+                got += 1
+            except TimeoutError:
+                return got
 
 
 def _send(s: socket.socket, frame: bytes, count: int,
