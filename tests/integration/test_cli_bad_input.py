@@ -190,10 +190,19 @@ LAUNCH = ("import os, signal, sys\n"
           "    signal.setitimer(signal.ITIMER_REAL, 0)\n")
 
 
+def sigint_as_at_a_terminal() -> None:
+    """Run in the child: SIGINT's default action. A suite started in the
+    background (nohup, `cmd &` in a script) hands its children SIGINT
+    ignored, and Python then leaves it ignored; a user's Ctrl-C reaches a
+    program whose SIGINT is the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("delay", [0.0001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08])
 def test_sigint_at_any_moment_exits_130(delay: float) -> None:
     result = subprocess.run([sys.executable, "-c", LAUNCH, str(delay), "features", "--json"],
-                            env=ENV, cwd=REPO, capture_output=True, check=False)
+                            env=ENV, cwd=REPO, capture_output=True, check=False,
+                            preexec_fn=sigint_as_at_a_terminal)
     if delay <= 0.02:  # features --json takes longer than that: the signal lands
         assert result.returncode == 130
     elif result.returncode == 0:  # finished before the timer fired
@@ -219,7 +228,8 @@ def test_sigint_from_outside(delay: float) -> None:
     ready_r, ready_w = os.pipe()
     proc = subprocess.Popen([sys.executable, "-c", LAUNCH_READY, str(ready_w), "features",
                              "--json"], env=ENV, cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, pass_fds=(ready_w,))
+                            stderr=subprocess.PIPE, pass_fds=(ready_w,),
+                            preexec_fn=sigint_as_at_a_terminal)
     os.close(ready_w)
     assert os.read(ready_r, 1) == b"x"
     os.close(ready_r)
