@@ -107,7 +107,8 @@ def rig_setup(request: pytest.FixtureRequest, xdp_act_obj: Path) -> Iterator[Rig
 
     def restore() -> None:
         if virtio_nic_name_in(ns.name) == nic:
-            xdptool(ns.name, "tx", nic, "set", "mode", "auto", "count", "0")
+            xdptool(ns.name, "tx", nic, "set", "mode", "auto", "count", "0",
+                    "selection", "auto")
             rig.combined(default_qp)
             eth.set(nic, 0)
     request.addfinalizer(restore)
@@ -179,6 +180,17 @@ def test_per_cpu_queues_one_per_cpu(rig: Rig) -> None:
                           "combined", str(combined + 1)], capture_output=True, text=True)
     assert res.returncode != 0 and "Invalid argument" in res.stderr, res
     assert rig.combined() == combined + cpus  # ethtool -l counts XDP's, as with a program
+
+    # shared, asked for, though the spare pairs are there; selection auto
+    # and count 0 give the choice back to the driver, which takes them again
+    rig.ok("tx", rig.nic, "set", "selection", "shared", "count", "0")
+    tx = rig.tx()
+    assert (tx["count"], tx["selection"]) == (combined, "shared")
+    assert rig.combined() == combined
+    rig.ok("tx", rig.nic, "set", "selection", "auto")
+    tx = rig.tx()
+    assert (tx["mode"], tx["count"], tx["selection"]) == ("on", cpus, "per-cpu")
+    assert rig.combined() == combined + cpus
 
 
 def test_shared_when_the_queues_are_not_there(rig: Rig) -> None:

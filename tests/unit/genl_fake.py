@@ -221,12 +221,13 @@ SERIES_XDP_SET: dict[int, dict[int, Pol]] = {
     0: {1: Pol(NESTED, policy_idx=1, maxtype=3), 2: Pol(U8, min=0, max=1)},
     1: header_policy(0x3),
 }
-# With the XDP TX patches: xdp-set's tx nest (mode and selection enums of
-# two values, count any u32; max-count and target read-only, beyond maxtype).
+# With the XDP TX patches: xdp-set's tx nest (mode, an enum of two values;
+# selection, of three; count any u32; max-count and target read-only, beyond
+# maxtype).
 SERIES_XDP_SET_TX: dict[int, dict[int, Pol]] = {
     0: {**SERIES_XDP_SET[0], 4: Pol(NESTED, policy_idx=2, maxtype=3)},
     1: header_policy(0x3),
-    2: {1: Pol(U32, min=0, max=1), 2: Pol(U32, min=0, max=U32_MAX), 3: Pol(U32, min=0, max=1)},
+    2: {1: Pol(U32, min=0, max=1), 2: Pol(U32, min=0, max=U32_MAX), 3: Pol(U32, min=0, max=2)},
 }
 # ETHTOOL_MSG_XDP_GET: .doit and .dumpit; _XDP_SET: .doit, GENL_ADMIN_PERM.
 SERIES_OPS = {200: DO | DUMP | HASPOL, 201: DO | HASPOL | GENL_ADMIN_PERM}

@@ -185,20 +185,24 @@ def test_set_prints_nothing_and_sends_what_was_asked(tx_kernel: FakeTxKernel) ->
     # only what was given is sent: the rest stays as it is
     run("tx", "veth0", "set", "mode", "auto")
     assert tx_kernel.sets[-1] == (2, XdpTx(mode=XdpTxMode.AUTO))
+    # the way back to the driver's choice: selection auto (0), count 0
+    run("tx", "veth0", "set", "selection", "auto", "count", "0")
+    assert tx_kernel.sets[-1] == (2, XdpTx(count=0, selection=XdpTxSelection.AUTO))
+    assert int(XdpTxSelection.AUTO) == 0
     assert tx_kernel.open_sockets == 0
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (("mode",), '"mode" has no value: expected mode on|auto [count N] '
-                '[selection per-cpu|shared]'),
+                '[selection auto|per-cpu|shared]'),
     (("mode", "off"), 'mode: "off" is not one of auto|on'),
-    (("selection", "cpu"), 'selection: "cpu" is not one of per-cpu|shared'),
+    (("selection", "cpu"), 'selection: "cpu" is not one of auto|per-cpu|shared'),
     (("--", "count", "-1"), 'count: "-1" is not a number of queues'),
     (("count", "4294967296"), 'count: "4294967296" is not a number of queues'),
     (("count", "\u0663"), 'count: "\u0663" is not a number of queues'),
     (("mode", "on", "mode", "auto"), '"mode" given twice'),
     (("max-count", "4"), 'unknown setting "max-count": expected mode on|auto [count N] '
-                         '[selection per-cpu|shared]'),
+                         '[selection auto|per-cpu|shared]'),
 ])
 def test_set_bad_input_is_a_usage_error(tx_kernel: FakeTxKernel, args: tuple[str, ...],
                                         message: str) -> None:
@@ -212,7 +216,7 @@ def test_set_bad_input_is_a_usage_error(tx_kernel: FakeTxKernel, args: tuple[str
 def test_set_needs_something_to_set(tx_kernel: FakeTxKernel) -> None:
     result = run("tx", "veth0", "set")
     assert (result.exit_code, result.stderr) == (
-        2, "xdptool: Missing argument 'mode on|auto [count N] [selection per-cpu|shared]'. "
+        2, "xdptool: Missing argument 'mode on|auto [count N] [selection auto|per-cpu|shared]'. "
         "(see 'xdptool tx set --help')\n")
     # -1 looks like an option: click says so
     assert run("tx", "veth0", "set", "count", "-1").stderr == (

@@ -103,7 +103,7 @@ def test_attribute_numbers_match_uapi() -> None:
     )
     assert [(int(m), m.spec_name) for m in ethtool.XdpTxMode] == [(0, "auto"), (1, "on")]
     assert [(int(m), m.spec_name) for m in ethtool.XdpTxSelection] == [
-        (0, "per-cpu"), (1, "shared")]
+        (0, "auto"), (1, "per-cpu"), (2, "shared")]
     assert ethtool.HeaderNla.nla_map[:3] == (
         (1, "ETHTOOL_A_HEADER_DEV_INDEX", "uint32"),
         (2, "ETHTOOL_A_HEADER_DEV_NAME", "asciiz"),

@@ -1,5 +1,5 @@
 """`xdptool tx DEV`: a device's XDP TX resources, printed like `ethtool -l`;
-`xdptool tx DEV set mode on|auto [count N] [selection per-cpu|shared]`, like
+`xdptool tx DEV set mode on|auto [count N] [selection auto|per-cpu|shared]`, like
 `ethtool -L`.
 
 A device receives XDP_REDIRECTed frames (ndo_xdp_xmit) only while its
@@ -118,7 +118,7 @@ def collect(ifname: str) -> TxReport:
 # Setting: `set KEY VALUE ...`, like ethtool -L
 
 
-SET_USAGE = "mode on|auto [count N] [selection per-cpu|shared]"
+SET_USAGE = "mode on|auto [count N] [selection auto|per-cpu|shared]"
 _U32_MAX = 2**32 - 1
 
 

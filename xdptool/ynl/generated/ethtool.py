@@ -94,25 +94,33 @@ class XdpTxSelection(runtime.YnlEnum):
     Spec: ``xdp-tx-selection`` (enum).
 
     Members:
+        AUTO (auto): The driver's choice (only in a request): a queue per CPU when the
+    device has enough, else shared.
         PER_CPU (per-cpu): A queue of its own, no lock.
         SHARED (shared): Queues shared by several CPUs, with a lock.
     """
 
-    PER_CPU = 0
-    SHARED = 1
+    AUTO = 0
+    PER_CPU = 1
+    SHARED = 2
 
     @classmethod
     def _spec_names(cls) -> Mapping[int, str]:
         return {
-            0: "per-cpu",
-            1: "shared",
+            0: "auto",
+            1: "per-cpu",
+            2: "shared",
         }
 
     @classmethod
     def _spec_docs(cls) -> Mapping[int, str]:
         return {
-            0: "A queue of its own, no lock.",
-            1: "Queues shared by several CPUs, with a lock.",
+            0: (
+                "The driver's choice (only in a request): a queue per CPU when the device "
+                "has enough, else shared."
+            ),
+            1: "A queue of its own, no lock.",
+            2: "Queues shared by several CPUs, with a lock.",
         }
 
 
@@ -360,8 +368,9 @@ class XdpTx:
             without a program are always auto.
         count: XDP TX queues, set up now or when a program is attached. Setting 0 asks for the
             driver's default.
-        selection: How a CPU finds its XDP TX queue. When setting, a selection the device
-            cannot do with the count asked for is refused.
+        selection: How a CPU finds its XDP TX queue: the one in use, never auto, in a reply.
+            When setting, auto returns the choice to the driver; a selection the device cannot
+            do with the count asked for is refused.
         max_count: Most XDP TX queues the device can have (read-only).
         target: The device is a redirect target: NDO_XMIT in its xdp-features, its XDP TX
             resources are set up (read-only). Like that bit, it does not say whether the
