@@ -79,7 +79,9 @@ def test_empty_series_cover_letter_round_trip(loop: dict) -> None:
 def test_apply_export_is_idempotent_and_deterministic(loop: dict) -> None:
     env, tree, patches = loop["env"], loop["tree"], loop["patches"]
     run(*tree_args(loop), env=env)
-    git(tree, "config", "branch.xdptool.description", "xdp: two patches\n\nCover text.")
+    # a subject long enough that format-patch folds it onto a second line
+    subject = "xdp: two patches, and a subject as long as a real series' (ethtool, qstats)"
+    git(tree, "config", "branch.xdptool.description", f"{subject}\n\nCover text.")
     for i, line in enumerate(["int b2;", "int c2;"]):
         src = (tree / "net.c").read_text().splitlines()
         src[i + 1] = line
@@ -90,12 +92,14 @@ def test_apply_export_is_idempotent_and_deterministic(loop: dict) -> None:
     first = snapshot(patches)
     assert sorted(first) == ["0000-cover-letter.patch", "0001-net-change-line-2.patch",
                              "0002-net-change-line-3.patch"]
-    assert "Subject: [PATCH 0/2] xdp: two patches" in first["0000-cover-letter.patch"]
+    assert "Subject: [PATCH 0/2] xdp: two patches, and a subject as long as a real series'\n" \
+        " (ethtool, qstats)\n" in first["0000-cover-letter.patch"]
 
     # Rebuild the tree from patches/ alone, export again: byte-identical.
     shutil.rmtree(tree)
     run(*tree_args(loop), env=env)
     assert (tree / "net.c").read_text() == "int a;\nint b2;\nint c2;\n"
+    assert git(tree, "config", "branch.xdptool.description") == f"{subject}\n\nCover text.\n"
     again = run(SCRIPTS / "series-export", env=env)
     assert "already matches" in again.stderr
     assert snapshot(patches) == first
