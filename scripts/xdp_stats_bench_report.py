@@ -223,6 +223,7 @@ def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[
             cells = [c.ljust(w) if i == 0 else c.rjust(w)
                      for i, (c, w) in enumerate(zip(r, widths, strict=True))]
             out.append("  " + "  ".join(cells).rstrip())
+        out.extend(_per_boot_medians(boots, workload))
         for num, den, what in (("b", "a", "off vs base"), ("c", "a", "on vs base"),
                                ("c", "b", "on vs off (same boot)")):
             ratio = paired_ratio(boots, workload, num, den)
@@ -253,6 +254,19 @@ def format_report(boots: Sequence[Boot], workloads: Iterable[str], frames: dict[
             if diff is not None:
                 out.append(f"  {variant}  {label:<22} {diff:+.1f}")
     return "\n".join(out).rstrip()
+
+
+def _per_boot_medians(boots: Sequence[Boot], workload: str) -> list[str]:
+    """Each variant's median in each boot: a spread across boots of the
+    same kernel is noise that a difference between kernels must exceed."""
+    parts = []
+    for variant in VARIANTS:
+        medians = [quartiles(ns)[1] for b in boots
+                   if (ns := [s.ns for s in b.samples
+                              if s.variant == variant and s.workload == workload])]
+        if medians:
+            parts.append(f"{variant} " + " ".join(f"{m:.1f}" for m in medians))
+    return ["  median of each boot, in boot order: " + "; ".join(parts)] if parts else []
 
 
 def workload_diff(boots: Sequence[Boot], variant: str, num: str, den: str) -> float | None:

@@ -217,6 +217,9 @@ def test_report_medians_quartiles_ratios_and_targets() -> None:
     assert lines[2].split() == ["a", "base,", "unpatched", "4", "101.00", "99.50", "126.25"]
     assert lines[3].split()[:6] == ["b", "patched,", "stats", "off", "4", "101.50"]
     assert len({len(li) for li in lines[1:5]}) <= 2  # the columns line up
+    # boot by boot, so that noise between boots of one kernel shows
+    assert lines[5] == ("  median of each boot, in boot order: a 100.0 199.0; "
+                        "b 101.0 200.0; c 110.0 220.0")
     off = next(li for li in lines if "off vs base" in li)
     # Targets are instruction counts: none with the host's clock.
     assert off.split()[3:] == ["1.0075", "(+0.75", "%,", "+1.0", "ns)"]
