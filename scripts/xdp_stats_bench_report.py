@@ -5,6 +5,7 @@ ratios, instruction counts. No boots here, so that all of it is unit-tested
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import re
@@ -374,4 +375,102 @@ def format_disasm(rows: Sequence[tuple[str, str, int | None, int | None]],
     else:
         out.append("stats-on path: no xdp_stats_* function in the patched objects "
                    "(inlined, or not built yet)")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# --profile: where the instructions of one workload go, per kernel function
+# ---------------------------------------------------------------------------
+
+# Below this a guest address is user space (x86-64, 4- or 5-level paging).
+KERNEL_SPACE = 0xFF00_0000_0000_0000
+
+
+def parse_kallsyms(text: str) -> list[tuple[int, str]]:
+    """/proc/kallsyms' code symbols, sorted by address (module symbols
+    without their [module] suffix)."""
+    syms = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2]))
+    return sorted(syms)
+
+
+def parse_tb_snapshot(text: str) -> dict[int, int]:
+    """A tb-profile snapshot: instructions executed per block address."""
+    blocks = {}
+    for line in text.splitlines():
+        addr, insns = line.split()
+        blocks[int(addr, 16)] = int(insns)
+    return blocks
+
+
+def per_function(before: dict[int, int], after: dict[int, int],
+                 syms: Sequence[tuple[int, str]]) -> dict[str, int]:
+    """Instructions executed between two snapshots, per function: a block
+    belongs to the last symbol at or below its address."""
+    addrs = [a for a, _ in syms]
+    funcs: dict[str, int] = {}
+    for addr, insns in after.items():
+        delta = insns - before.get(addr, 0)
+        if not delta:
+            continue
+        if addr < KERNEL_SPACE:
+            name = "[user space]"
+        else:
+            i = bisect.bisect_right(addrs, addr) - 1
+            name = syms[i][1] if i >= 0 else "[unknown]"
+        funcs[name] = funcs.get(name, 0) + delta
+    return funcs
+
+
+def _bpf_prog_name(name: str) -> str:
+    """bpf_prog_<tag>_<name>: the tag differs between kernels, the name not."""
+    m = re.fullmatch(r"bpf_prog_[0-9a-f]{16}_(\w+)", name)
+    return f"bpf_prog_*_{m.group(1)}" if m else name
+
+
+def _merge_bpf_progs(funcs: dict[str, int]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for name, n in funcs.items():
+        merged[_bpf_prog_name(name)] = merged.get(_bpf_prog_name(name), 0) + n
+    return merged
+
+
+Profile = tuple[dict[str, int], int]  # instructions per function, frames
+
+
+def format_profile(workload: str, labels: tuple[str, str],
+                   rounds: Sequence[tuple[Profile, Profile]], top: int = 25) -> str:
+    """Instructions per frame per function of two runs (labels), in each
+    round (a boot of each kernel): the medians over rounds, then each
+    round's difference, so that a difference in code (the same in every
+    round) stands apart from one in state (the allocator's, say), which
+    moves from boot to boot. The largest median differences first."""
+    per_round = []
+    for (fa, na), (fb, nb) in rounds:
+        fa, fb = _merge_bpf_progs(fa), _merge_bpf_progs(fb)
+        per_round.append({name: (fa.get(name, 0) / na, fb.get(name, 0) / nb)
+                          for name in set(fa) | set(fb)})
+    names = set().union(*per_round)
+    rows = []
+    for name in names:
+        pairs = [r.get(name, (0.0, 0.0)) for r in per_round]
+        rows.append((name, statistics.median(a for a, _ in pairs),
+                     statistics.median(b for _, b in pairs), [b - a for a, b in pairs]))
+    rows.sort(key=lambda r: (-abs(statistics.median(r[3])), r[0]))
+    la, lb = labels
+    width = max([len("function"), *(len(r[0]) for r in rows[:top])])
+    cols = max(9, len(la), len(lb))
+    out = [f"{workload}: instructions per frame, by function: {la} against {lb} "
+           f"({len(rounds)} rounds; medians, then the difference in each round)",
+           f"{'function':<{width}}  {la:>{cols}}  {lb:>{cols}}  diff"]
+    for name, va, vb, diffs in rows[:top]:
+        out.append(f"{name:<{width}}  {va:{cols}.2f}  {vb:{cols}.2f}  "
+                   + " ".join(f"{d:+7.2f}" for d in diffs))
+    totals = [(sum(fa.values()) / na, sum(fb.values()) / nb) for (fa, na), (fb, nb) in rounds]
+    out.append(f"{'total':<{width}}  {statistics.median(a for a, _ in totals):{cols}.2f}  "
+               f"{statistics.median(b for _, b in totals):{cols}.2f}  "
+               + " ".join(f"{b - a:+7.2f}" for a, b in totals))
     return "\n".join(out)

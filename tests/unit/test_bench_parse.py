@@ -280,6 +280,7 @@ def test_help() -> None:
     (["--frames", "0"], "--frames must be at least 1"),
     (["--workloads", "run,ring"],
      "unknown workload 'ring' (choose from run, veth, frames, virtio-per-cpu, virtio-shared)"),
+    (["--profile", "/tmp/p"], "--profile boots the kernels: not with --dry-run or --disasm-only"),
 ])
 def test_rejects_bad_arguments(args: list[str], error: str) -> None:
     res = run("--dry-run", *args)
@@ -301,12 +302,29 @@ def test_dry_run_alternates_kernels(tmp_path: Path) -> None:
     assert ("scripts/bench-xdp-stats --guest patched --samples 3 --runs 3000 --frames 200000 "
             "--workloads veth --obj ") in lines[1]
     assert all(" --icount 0 " in line for line in lines)  # the default clock
+    assert all(" --cpus 2 --memory 2G " in line for line in lines)
+    res = run("--dry-run", "--memory", "3G", "--rounds", "1")
+    assert res.returncode == 0 and res.stdout.count(" --memory 3G ") == 2
     res = run("--dry-run", "--clock", "host", "--rounds", "1")
     assert res.returncode == 0 and "--icount" not in res.stdout
 
 
-def test_missing_kernels_are_one_line(tmp_path: Path) -> None:
-    res = run("--kernels", str(tmp_path), "--workloads", "run")
+def test_profile_order_alternates_and_ends_each_round_with_the_control() -> None:
+    assert bench.profile_order(2, False) == ["base", "patched", "patched", "base"]
+    assert bench.profile_order(2, True) == ["base", "patched", "control",
+                                            "patched", "base", "control"]
+
+
+def test_profile_needs_the_icount_clock() -> None:
+    res = run("--profile", "/tmp/p", "--clock", "host")
+    assert res.returncode == 2
+    assert "--profile needs the icount clock" in res.stderr
+
+
+@pytest.mark.parametrize("profile", [False, True])
+def test_missing_kernels_are_one_line(tmp_path: Path, profile: bool) -> None:
+    extra = ["--profile", str(tmp_path / "p")] if profile else []
+    res = run("--kernels", str(tmp_path), "--workloads", "run", *extra)
     assert res.returncode == 1
     assert res.stderr.strip() == (f"bench-xdp-stats: error: no base kernel in {tmp_path}: "
                                   "run with --build")
@@ -400,3 +418,57 @@ def test_virtio_xdp_tx_given_and_dropped_over_send_queues() -> None:
     assert report.parse_ethtool_xdp_tx(text) == (205, 1)
     with pytest.raises(ValueError, match="no txN_xdp_tx"):
         report.parse_ethtool_xdp_tx("NIC statistics:\n     rx_queue_0_xdp_drops: 1\n")
+
+
+KALLSYMS = """\
+ffffffff81000000 T _stext
+ffffffff81000100 t veth_xdp_rcv_one\t[veth]
+ffffffff81000200 D some_data
+ffffffff81000300 T bq_xmit_all
+ffffffffa0000000 t bpf_prog_0123456789abcdef_xdp_drop\t[bpf]
+"""
+
+
+def test_parse_kallsyms_keeps_code_sorted_without_module_suffix() -> None:
+    assert report.parse_kallsyms(KALLSYMS) == [
+        (0xFFFFFFFF81000000, "_stext"), (0xFFFFFFFF81000100, "veth_xdp_rcv_one"),
+        (0xFFFFFFFF81000300, "bq_xmit_all"),
+        (0xFFFFFFFFA0000000, "bpf_prog_0123456789abcdef_xdp_drop")]
+
+
+def test_per_function_attributes_block_deltas_to_the_symbol_below() -> None:
+    syms = report.parse_kallsyms(KALLSYMS)
+    before = report.parse_tb_snapshot("ffffffff81000110 100\nffffffff81000300 7\n")
+    after = report.parse_tb_snapshot(
+        "ffffffff81000110 160\nffffffff81000180 40\nffffffff81000300 7\n"
+        "ffffffff81000250 5\n401000 3\nffffffffa0000010 9\n")
+    # 0x...250 is past the data symbol but below bq_xmit_all: the code
+    # symbol before it (data symbols are not kept) takes it.
+    assert report.per_function(before, after, syms) == {
+        "veth_xdp_rcv_one": 105, "[user space]": 3,
+        "bpf_prog_0123456789abcdef_xdp_drop": 9}
+
+
+def test_format_profile_per_frame_largest_difference_first() -> None:
+    base = {"veth_xdp_rcv_one": 2000, "bq_xmit_all": 1000, "kfree": 500,
+            "bpf_prog_0123456789abcdef_xdp_drop": 300}
+    patched = {"veth_xdp_rcv_one": 2000, "bq_xmit_all": 1800, "kfree": 600,
+               "bpf_prog_fedcba9876543210_xdp_drop": 300, "new_func": 100}
+    patched2 = {**patched, "kfree": 700}  # state: differs between rounds
+    text = report.format_profile("frames", ("base", "off"),
+                                 [((base, 100), (patched, 100)), ((base, 100), (patched2, 100))],
+                                 top=3)
+    lines = text.splitlines()
+    assert lines[0] == ("frames: instructions per frame, by function: base against off "
+                        "(2 rounds; medians, then the difference in each round)")
+    assert lines[2].split() == ["bq_xmit_all", "10.00", "18.00", "+8.00", "+8.00"]
+    assert lines[3].split() == ["kfree", "5.00", "6.50", "+1.00", "+2.00"]
+    assert lines[4].split() == ["new_func", "0.00", "1.00", "+1.00", "+1.00"]
+    # the programs' tags differ between kernels: one row, no difference (not in the top 3)
+    assert not any(line.startswith("bpf_prog") for line in lines)
+    assert lines[5].split() == ["total", "38.00", "48.50", "+10.00", "+11.00"]
+
+
+def test_format_profile_divides_by_each_runs_frames() -> None:
+    text = report.format_profile("run", ("base", "off"), [(({"f": 100}, 10), ({"f": 100}, 20))])
+    assert text.splitlines()[2].split() == ["f", "10.00", "5.00", "-5.00"]
