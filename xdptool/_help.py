@@ -22,6 +22,8 @@ HELP: dict[tuple[str, ...], str] = {(): 'Usage: xdptool [OPTIONS] COMMAND [ARGS]
      '  tx               XDP TX resources: can DEV receive redirected frames.\n'
      '  redirect-target  Make DEV able to receive redirected frames (before...\n'
      '  devmap           Pinned devmaps (BPF_MAP_TYPE_DEVMAP, _HASH).\n'
+     '  attach           Attach an XDP program to DEV through libxdp, so that it...\n'
+     '  detach           Detach every XDP program from DEV, whoever attached it...\n'
      '\n'
      '  Exit status: 0 success, 1 error (one line on stderr), 2 usage error, 130\n'
      '  interrupted (Ctrl-C). XDPTOOL_DEBUG=1 prints tracebacks.\n',
@@ -165,4 +167,37 @@ HELP: dict[tuple[str, ...], str] = {(): 'Usage: xdptool [OPTIONS] COMMAND [ARGS]
                     '\n'
                     'Options:\n'
                     '  --workaround  As for xdptool redirect-target.\n'
-                    '  -h, --help    Show this message and exit.\n'}
+                    '  -h, --help    Show this message and exit.\n',
+ ('attach',): 'Usage: xdptool attach [OPTIONS] {DEV} {OBJ}\n'
+              '\n'
+              '  Attach an XDP program to DEV through libxdp, so that it runs next to '
+              'programs\n'
+              "  attached by xdp-loader where the kernel allows libxdp's dispatcher. Native\n"
+              '  mode unless --mode says otherwise: never a silent fallback to generic XDP.\n'
+              '\n'
+              'Arguments:\n'
+              '  DEV  The interface.  [required]\n'
+              '  OBJ  A BPF object file (clang -target bpf).  [required]\n'
+              '\n'
+              'Options:\n'
+              "  -p, --program NAME              The program to attach (default: the object's\n"
+              '                                  first XDP program).\n'
+              '  -m, --mode <native|generic|offload>\n'
+              "                                  native (the driver's, the default), generic\n"
+              '                                  (skb: slower, any device) or offload (the '
+              'NIC\n'
+              '                                  runs it).  [default: native]\n'
+              "  --force                         Replace a program attached without libxdp's\n"
+              '                                  dispatcher (by ip link, bpftool or libbpf)\n'
+              '                                  instead of refusing.\n'
+              '  -h, --help                      Show this message and exit.\n',
+ ('detach',): 'Usage: xdptool detach [OPTIONS] {DEV}\n'
+              '\n'
+              '  Detach every XDP program from DEV, whoever attached it (xdptool, xdp-loader,\n'
+              '  ip link, bpftool).\n'
+              '\n'
+              'Arguments:\n'
+              '  DEV  The interface.  [required]\n'
+              '\n'
+              'Options:\n'
+              '  -h, --help  Show this message and exit.\n'}

@@ -22,7 +22,8 @@ def complete(line: str) -> list[str]:
 
 
 def test_commands() -> None:
-    assert complete("xdptool ") == ["features", "stats", "tx", "redirect-target", "devmap"]
+    assert complete("xdptool ") == ["features", "stats", "tx", "redirect-target", "devmap",
+                                    "attach", "detach"]
     assert complete("xdptool st") == ["stats"]
     assert complete("xdptool stats ") == ["show", "enable", "disable"]
 
@@ -30,6 +31,8 @@ def test_commands() -> None:
 def test_options() -> None:
     assert complete("xdptool features --j") == ["--json"]
     assert complete("xdptool stats show --per") == ["--per-queue"]
+    assert complete("xdptool attach lo x.o --m") == ["--mode"]
+    assert complete("xdptool attach lo x.o --mode ") == ["native", "generic", "offload"]
 
 
 @pytest.mark.skipif(not os.path.isdir("/sys/class/net"), reason="no sysfs in this sandbox")

@@ -20,7 +20,7 @@ def test_every_command_is_cached() -> None:
     assert set(HELP) == {(), ("features",), ("stats",), ("stats", "show"),
                          ("stats", "enable"), ("stats", "disable"), ("tx",),
                          ("tx", "show"), ("tx", "set"), ("redirect-target",),
-                         ("devmap",), ("devmap", "add")}
+                         ("devmap",), ("devmap", "add"), ("attach",), ("detach",)}
 
 
 @pytest.mark.parametrize("path", sorted(HELP))

@@ -33,7 +33,7 @@ TOOLS = {
     "pahole": "pahole", "cpio": "cpio", "rsync": "rsync", "ccache": "ccache",
     "git": "git", "xz": "xz-utils", "perl": "perl-base",
     "qemu-system-x86_64": "qemu-system-x86", "busybox": "busybox-static",
-    "udevadm": "udev", "debootstrap": "debootstrap",
+    "udevadm": "udev", "debootstrap": "debootstrap", "xdp-loader": "xdp-tools",
 }
 HEADERS = {
     "/usr/include/bpf/bpf_helpers.h": "libbpf-dev",
@@ -42,6 +42,8 @@ HEADERS = {
     "/usr/include/openssl/ssl.h": "libssl-dev",
     "/usr/include/linux/bpf.h": "linux-libc-dev",
     "/usr/lib/x86_64-linux-gnu/libbpf.so.1": "libbpf1",
+    "/usr/lib/x86_64-linux-gnu/libxdp.so.1": "libxdp1",
+    "/usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o": "libxdp1",
 }
 # Packages that come in as dependencies of a listed one (build-essential
 # pulls gcc, make and binutils; perl needs perl-base; libbpf-dev needs

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 # Module names, in the order `xdptool --help` lists them.
-COMMANDS = ("features", "stats", "tx", "redirect-target", "devmap")
+COMMANDS = ("features", "stats", "tx", "redirect-target", "devmap", "attach", "detach")
 
 
 def new_app(**settings: Any) -> typer.Typer:

@@ -1,0 +1,140 @@
+"""Attaching an XDP program from an object file, and detaching, through
+libxdp (xdptool.libxdp): native mode unless asked otherwise, never a
+silent fallback to generic (skb) XDP, and every refusal one line that
+says what to do.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+
+from xdptool import libxdp, links
+from xdptool.errors import NoSuchDeviceError, XdptoolError
+from xdptool.libbpf import LibbpfError
+from xdptool.names import quoted, shown
+
+
+def takes_frags(section: str) -> bool:
+    """libbpf's section names for XDP programs that take multi-buffer
+    frames (libbpf sets BPF_F_XDP_HAS_FRAGS only when it loads them, and
+    libxdp must know it to build its dispatcher alike)."""
+    return section == "xdp.frags" or section.startswith("xdp.frags/")
+
+
+@dataclass(frozen=True)
+class Done:
+    ifname: str
+    program: str
+    prog_id: int
+    mode: str
+    dispatcher: bool
+    replaced: libxdp.Attached | None = None
+
+
+def _pick(path: str, progs: list[libxdp.ObjProgram], name: str | None) -> libxdp.ObjProgram:
+    xdp = [p for p in progs if p.type == "xdp"]
+    listed = ", ".join(f"{p.name} ({p.type})" for p in progs) or "none"
+    if name is None:
+        if not xdp:
+            raise XdptoolError(f"{quoted(path)} has no XDP program (programs: {listed})")
+        return xdp[0]
+    for prog in progs:
+        if prog.name == name:
+            if prog.type != "xdp":
+                raise XdptoolError(f"{quoted(name)} in {quoted(path)} is a {prog.type} "
+                                   f"program, not XDP (section {quoted(prog.section)})")
+            return prog
+    raise XdptoolError(f"{quoted(path)} has no program {quoted(name)} (programs: {listed})")
+
+
+def _open(path: str) -> tuple[int, list[libxdp.ObjProgram]]:
+    if not os.path.exists(path):
+        raise XdptoolError(f"{quoted(path)}: no such file")
+    if os.path.isdir(path):
+        raise XdptoolError(f"{quoted(path)} is a directory, not a BPF object file")
+    with libxdp.captured() as log:
+        try:
+            return libxdp.open_object(path)
+        except LibbpfError as err:
+            why = _reason(log) or err.strerror
+            if err.errno in (errno.EACCES, errno.EPERM):
+                raise XdptoolError(f"{quoted(path)}: permission denied") from None
+            raise XdptoolError(f"{quoted(path)} is not a BPF object file libbpf can open "
+                               f"({why})") from None
+
+
+def _reason(log: list[str]) -> str:
+    """The kernel's extack if libbpf quoted it, else libbpf's or libxdp's last line."""
+    for line in log:
+        if "Kernel error message:" in line:
+            return line.split("Kernel error message:", 1)[1].strip()
+    return log[-1].removeprefix("libbpf: ").removeprefix("libxdp: ").strip() if log else ""
+
+
+def _refusal(ifname: str, mode: str, err: int, log: list[str], program: str) -> XdptoolError:
+    why = _reason(log)
+    dev = shown(ifname)
+    if err == errno.EOPNOTSUPP and mode == "native":
+        return XdptoolError(f"{dev}: its driver has no native XDP; to run the program in "
+                            "generic (skb) mode, slower, ask for it: --mode generic")
+    if err == errno.EOPNOTSUPP and mode == "offload":
+        return XdptoolError(f"{dev}: the device cannot offload XDP programs"
+                            + (f" ({why})" if why else ""))
+    if err == errno.EBUSY:
+        return XdptoolError(f"{dev} already runs an XDP program that libxdp cannot add to "
+                            f"(attached without its dispatcher): xdptool detach {dev}, "
+                            "or --force to replace it")
+    if err == errno.ENODEV:
+        return NoSuchDeviceError(ifname)
+    if err == errno.EPERM:
+        return XdptoolError("permission denied: attaching XDP programs needs CAP_NET_ADMIN "
+                            "and CAP_BPF (or CAP_SYS_ADMIN)")
+    return XdptoolError(f"attaching {quoted(program)} to {dev} in {mode} mode failed: "
+                        f"{os.strerror(err)}" + (f" ({why})" if why else ""))
+
+
+def attach(ifname: str, path: str, program: str | None = None, mode: str = "native",
+           force: bool = False) -> Done:
+    """Attach program (the object's first XDP program by default) from the
+    object file path to ifname, in mode."""
+    ifindex = links.ifindex_of(ifname)
+    obj, progs = _open(path)
+    try:
+        prog = _pick(path, progs, program)
+        replaced = libxdp.attached(ifindex) if force else None
+        if replaced and replaced.dispatcher:
+            replaced = None  # libxdp adds to a dispatcher: nothing to replace
+        if replaced:
+            with libxdp.captured() as log:
+                err = -libxdp.detach(ifindex)
+            if err:
+                raise _refusal(ifname, mode, err, log, prog.name)
+        with libxdp.captured() as log:
+            err = -libxdp.attach(obj, prog, ifindex, mode, takes_frags(prog.section))
+        if err:
+            raise _refusal(ifname, mode, err, log, prog.name)
+    finally:
+        libxdp.close_object(obj)
+    now = libxdp.attached(ifindex)
+    ids = [i for name, i in (now.programs if now else []) if name == prog.name]
+    return Done(ifname, prog.name, ids[-1] if ids else 0, now.mode if now else mode,
+                bool(now and now.dispatcher), replaced)
+
+
+def detach(ifname: str) -> libxdp.Attached:
+    """Detach every XDP program from ifname; what was there."""
+    ifindex = links.ifindex_of(ifname)
+    there = libxdp.attached(ifindex)
+    if there is None:
+        raise XdptoolError(f"{shown(ifname)} has no XDP program attached")
+    with libxdp.captured() as log:
+        err = -libxdp.detach(ifindex)
+    if err == errno.ENODEV:
+        raise NoSuchDeviceError(ifname)
+    if err:
+        why = _reason(log)
+        raise XdptoolError(f"detaching XDP from {shown(ifname)} failed: {os.strerror(err)}"
+                           + (f" ({why})" if why else ""))
+    return there
