@@ -173,7 +173,11 @@ HELP: dict[tuple[str, ...], str] = {(): 'Usage: xdptool [OPTIONS] COMMAND [ARGS]
               '  Attach an XDP program to DEV through libxdp, so that it runs next to '
               'programs\n'
               "  attached by xdp-loader where the kernel allows libxdp's dispatcher. Native\n"
-              '  mode unless --mode says otherwise: never a silent fallback to generic XDP.\n'
+              '  mode unless --mode says otherwise: never a silent fallback to generic XDP. '
+              'In\n'
+              '  native mode, what the program calls (redirect helpers, RX-metadata kfuncs) '
+              'is\n'
+              "  checked against the device's XDP features first.\n"
               '\n'
               'Arguments:\n'
               '  DEV  The interface.  [required]\n'
@@ -187,9 +191,11 @@ HELP: dict[tuple[str, ...], str] = {(): 'Usage: xdptool [OPTIONS] COMMAND [ARGS]
               '                                  (skb: slower, any device) or offload (the '
               'NIC\n'
               '                                  runs it).  [default: native]\n'
-              "  --force                         Replace a program attached without libxdp's\n"
-              '                                  dispatcher (by ip link, bpftool or libbpf)\n'
-              '                                  instead of refusing.\n'
+              '  --force                         Attach even if the device lacks what the\n'
+              '                                  program needs, and replace a program '
+              'attached\n'
+              "                                  without libxdp's dispatcher (by ip link,\n"
+              '                                  bpftool or libbpf), instead of refusing.\n'
               '  -h, --help                      Show this message and exit.\n',
  ('detach',): 'Usage: xdptool detach [OPTIONS] {DEV}\n'
               '\n'

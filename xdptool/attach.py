@@ -10,10 +10,11 @@ import errno
 import os
 from dataclasses import dataclass
 
-from xdptool import libxdp, links
+from xdptool import libxdp, links, netdev_source
 from xdptool.errors import NoSuchDeviceError, XdptoolError
 from xdptool.libbpf import LibbpfError
 from xdptool.names import quoted, shown
+from xdptool.prog_needs import ElfError, Needs, program_needs
 
 
 def takes_frags(section: str) -> bool:
@@ -31,6 +32,7 @@ class Done:
     mode: str
     dispatcher: bool
     replaced: libxdp.Attached | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _pick(path: str, progs: list[libxdp.ObjProgram], name: str | None) -> libxdp.ObjProgram:
@@ -77,8 +79,7 @@ def _refusal(ifname: str, mode: str, err: int, log: list[str], program: str) -> 
     why = _reason(log)
     dev = shown(ifname)
     if err == errno.EOPNOTSUPP and mode == "native":
-        return XdptoolError(f"{dev}: its driver has no native XDP; to run the program in "
-                            "generic (skb) mode, slower, ask for it: --mode generic")
+        return no_native_xdp(ifname)
     if err == errno.EOPNOTSUPP and mode == "offload":
         return XdptoolError(f"{dev}: the device cannot offload XDP programs"
                             + (f" ({why})" if why else ""))
@@ -95,14 +96,56 @@ def _refusal(ifname: str, mode: str, err: int, log: list[str], program: str) -> 
                         f"{os.strerror(err)}" + (f" ({why})" if why else ""))
 
 
+def no_native_xdp(ifname: str) -> XdptoolError:
+    return XdptoolError(f"{shown(ifname)}: its driver has no native XDP; to run the program "
+                        "in generic (skb) mode, slower, ask for it: --mode generic")
+
+
+def check_needs(ifname: str, ifindex: int, prog: str, needs: Needs,
+                force: bool) -> tuple[str, ...]:
+    """Refuse (unless force) a native attach of a program that needs what
+    the device lacks, by the netdev family's feature bits; the notes to
+    print. A kernel without the family answers nothing: no check."""
+    features = (netdev_source.dump_features() or {}).get(ifindex)
+    if features is None:
+        return ()
+    if features.xdp_features is not None and "basic" not in features.xdp_features:
+        raise no_native_xdp(ifname)  # the kernel would refuse it, --force or not
+    missing = needs.missing(features.xdp_features, features.xdp_rx_metadata_features)
+    if missing and not force:
+        raise XdptoolError(f"{shown(ifname)} lacks what {quoted(prog)} needs: "
+                           f"{', '.join(missing)} (--force attaches it anyway)")
+    notes = [f"it needs {', '.join(missing)}, which {shown(ifname)} lacks (--force)"] \
+        if missing else []
+    if needs.frags and "rx-sg" not in (features.xdp_features or []):
+        notes.append(f"{shown(ifname)} has no rx-sg: the program sees single-buffer "
+                     "frames only")
+    return tuple(notes)
+
+
+def _needs(path: str, prog: libxdp.ObjProgram) -> Needs:
+    try:
+        return program_needs(path, prog.name, prog.section)
+    except ElfError as err:
+        raise XdptoolError(f"{quoted(path)}: cannot read its code ({err})") from None
+
+
 def attach(ifname: str, path: str, program: str | None = None, mode: str = "native",
            force: bool = False) -> Done:
     """Attach program (the object's first XDP program by default) from the
-    object file path to ifname, in mode."""
+    object file path to ifname, in mode. In native mode the program's needs
+    (redirect, RX-metadata kfuncs) are checked against the device first."""
     ifindex = links.ifindex_of(ifname)
     obj, progs = _open(path)
     try:
         prog = _pick(path, progs, program)
+        needs = _needs(path, prog)
+        notes = check_needs(ifname, ifindex, prog.name, needs, force) if mode == "native" \
+            else ()
+        if needs.rx_metadata:
+            raise XdptoolError(f"{quoted(prog.name)} calls RX-metadata kfuncs "
+                               f"({', '.join(needs.kfuncs)}): they need a load bound to the "
+                               "device, which libxdp 1.3 cannot do (not supported yet)")
         replaced = libxdp.attached(ifindex) if force else None
         if replaced and replaced.dispatcher:
             replaced = None  # libxdp adds to a dispatcher: nothing to replace
@@ -120,7 +163,7 @@ def attach(ifname: str, path: str, program: str | None = None, mode: str = "nati
     now = libxdp.attached(ifindex)
     ids = [i for name, i in (now.programs if now else []) if name == prog.name]
     return Done(ifname, prog.name, ids[-1] if ids else 0, now.mode if now else mode,
-                bool(now and now.dispatcher), replaced)
+                bool(now and now.dispatcher), replaced, notes)
 
 
 def detach(ifname: str) -> libxdp.Attached:

@@ -23,11 +23,14 @@ from pathlib import Path
 
 import pytest
 
+from xdptool.prog_needs import Needs, program_needs
+
 pytestmark = pytest.mark.root
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout, installed or not
 BPF_SRC = Path(__file__).parent / "bpf" / "attach_progs.c"
+NEEDS_SRC = Path(__file__).parent / "bpf" / "needs_progs.c"
 PROGRAMS = ("xdp_pass_first (xdp), xdp_drop_second (xdp), xdp_frags_pass (xdp), "
             "tc_other (sched_cls)")
 
@@ -40,6 +43,14 @@ def sh(*cmd: str) -> str:
 def obj(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("bpf") / "attach_progs.o"
     sh("clang", "-O2", "-g", "-target", "bpf", "-c", str(BPF_SRC), "-o", str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def needs_obj(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("bpf") / "needs_progs.o"
+    sh("clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c",
+       str(NEEDS_SRC), "-o", str(path))
     return str(path)
 
 
@@ -183,3 +194,33 @@ def test_bad_input_is_one_line_and_attaches_nothing(
 def test_detach_without_a_program_is_one_line(netns: str) -> None:
     one_line_error(xdptool(netns, "detach", "at0"), "at0 has no XDP program attached")
     one_line_error(xdptool(netns, "detach", "gone0"), 'no such device: "gone0"')
+
+
+@pytest.mark.parametrize(("program", "section", "needs"), [
+    ("xdp_via_subprog", "xdp", Needs(("redirect",), (), False, (51,), ())),
+    ("xdp_redirect_direct", "xdp", Needs(("redirect",), (), False, (23,), ())),
+    ("xdp_hash", "xdp", Needs((), ("hash",), False, (), ("bpf_xdp_metadata_rx_hash",))),
+    ("xdp_plain_frags", "xdp.frags", Needs((), (), True, (), ())),
+])
+def test_needs_read_from_the_elf(needs_obj: str, program: str, section: str,
+                                 needs: Needs) -> None:
+    """Helpers of subprograms and kfunc names, which libbpf does not show
+    before a load, come from the relocations."""
+    got = program_needs(needs_obj, program, section)
+    assert (got, got.helpers, got.kfuncs) == (needs, needs.helpers, needs.kfuncs)
+
+
+def test_a_redirecting_program_attaches_where_redirect_is_supported(
+        netns: str, needs_obj: str) -> None:
+    res = xdptool(netns, "attach", "at0", needs_obj, "--program", "xdp_via_subprog")
+    assert res.returncode == 0, res.stderr
+    xdp = ip_xdp(netns, "at0")
+    assert isinstance(xdp, dict) and isinstance(xdp["prog"], dict)
+    assert xdp["prog"]["name"] == "xdp_via_subprog"
+
+
+def test_rx_metadata_programs_are_refused_before_loading(netns: str, needs_obj: str) -> None:
+    one_line_error(xdptool(netns, "attach", "at0", needs_obj, "--program", "xdp_hash"),
+                   '"xdp_hash" calls RX-metadata kfuncs (bpf_xdp_metadata_rx_hash): they need '
+                   "a load bound to the device, which libxdp 1.3 cannot do (not supported yet)")
+    assert ip_xdp(netns, "at0") is None

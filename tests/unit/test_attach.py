@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from xdptool import attach, libxdp
+from xdptool import attach, libxdp, netdev_source
 from xdptool.commands import attach as attach_cmd
 from xdptool.commands import detach as detach_cmd
 from xdptool.errors import XdptoolError
+from xdptool.prog_needs import Needs
 
 PROGS = [libxdp.ObjProgram("tc_first", "tc", "sched_cls", 1),
          libxdp.ObjProgram("xdp_a", "xdp", "xdp", 2),
@@ -58,3 +59,58 @@ def test_attach_and_detach_lines() -> None:
                                      "libxdp's dispatcher\n")
     gone = libxdp.Attached([("a", 1), ("b", 2)], "native", True)
     assert detach_cmd.text("at0", gone) == 'at0: detached "a" (id 1), "b" (id 2) (native mode)\n'
+
+
+def fake_features(monkeypatch: pytest.MonkeyPatch, xdp: list[str] | None,
+                  meta: list[str] | None = None, family: bool = True) -> None:
+    feats = netdev_source.NetdevFeatures(7, xdp, None, meta, None)
+    monkeypatch.setattr(netdev_source, "dump_features", lambda: {7: feats} if family else None)
+
+
+REDIRECT = Needs(("redirect",), (), False)
+HASH = Needs((), ("hash", "timestamp"), False)
+
+
+def test_missing_features_are_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_features(monkeypatch, ["basic"], ["timestamp"])
+    with pytest.raises(XdptoolError) as err:
+        attach.check_needs("d0", 7, "prog", REDIRECT, False)
+    assert str(err.value) == 'd0 lacks what "prog" needs: redirect (--force attaches it anyway)'
+    with pytest.raises(XdptoolError) as err:
+        attach.check_needs("d0", 7, "prog", HASH, False)
+    assert str(err.value) == ('d0 lacks what "prog" needs: xdp-rx-metadata hash '
+                              "(--force attaches it anyway)")
+
+
+def test_force_attaches_and_notes_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_features(monkeypatch, ["basic"])
+    assert attach.check_needs("d0", 7, "prog", REDIRECT, True) == (
+        "it needs redirect, which d0 lacks (--force)",)
+
+
+def test_no_basic_is_no_native_xdp_even_with_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_features(monkeypatch, [])
+    with pytest.raises(XdptoolError) as err:
+        attach.check_needs("lo", 7, "prog", Needs((), (), False), True)
+    assert str(err.value).startswith("lo: its driver has no native XDP;")
+
+
+def test_frags_is_a_note_not_a_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_features(monkeypatch, ["basic", "redirect"])
+    assert attach.check_needs("d0", 7, "p", Needs((), (), True), False) == (
+        "d0 has no rx-sg: the program sees single-buffer frames only",)
+    fake_features(monkeypatch, ["basic", "rx-sg"])
+    assert attach.check_needs("d0", 7, "p", Needs((), (), True), False) == ()
+
+
+def test_unknown_features_check_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_features(monkeypatch, None, family=False)
+    assert attach.check_needs("d0", 7, "prog", REDIRECT, False) == ()
+
+
+def test_notes_follow_the_attach_line() -> None:
+    done = attach.Done("d0", "p", 7, "native", False, None, ("it needs redirect, which d0 "
+                                                            "lacks (--force)",))
+    assert attach_cmd.text(done).splitlines() == [
+        'd0: "p" (id 7) attached in native mode, on its own (no libxdp dispatcher)',
+        "note: it needs redirect, which d0 lacks (--force)"]

@@ -31,7 +31,7 @@ def text(done: Done) -> str:
     if done.replaced:
         gone = ", ".join(f"{quoted(name)} (id {i})" for name, i in done.replaced.programs)
         line += f"; replaced {gone}"
-    return line + "\n"
+    return "".join(f"{text}\n" for text in (line, *(f"note: {n}" for n in done.notes)))
 
 
 @app.command("attach")
@@ -59,12 +59,15 @@ def command(
     ] = Mode.native,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Replace a program attached without libxdp's "
-                     "dispatcher (by ip link, bpftool or libbpf) instead of refusing."),
+        typer.Option("--force", help="Attach even if the device lacks what the program "
+                     "needs, and replace a program attached without libxdp's dispatcher "
+                     "(by ip link, bpftool or libbpf), instead of refusing."),
     ] = False,
 ) -> None:
     """Attach an XDP program to DEV through libxdp, so that it runs next to
     programs attached by xdp-loader where the kernel allows libxdp's
     dispatcher. Native mode unless --mode says otherwise: never a silent
-    fallback to generic XDP."""
+    fallback to generic XDP. In native mode, what the program calls
+    (redirect helpers, RX-metadata kfuncs) is checked against the device's
+    XDP features first."""
     output.write(text(attach(device, obj, program, mode.value, force)))
