@@ -130,6 +130,17 @@ def _needs(path: str, prog: libxdp.ObjProgram) -> Needs:
         raise XdptoolError(f"{quoted(path)}: cannot read its code ({err})") from None
 
 
+def read_program(path: str, program: str | None = None) -> tuple[str, Needs]:
+    """The name of program (the object's first XDP program by default) in
+    the object file path, and what it needs; nothing is loaded."""
+    obj, progs = _open(path)
+    try:
+        prog = _pick(path, progs, program)
+        return prog.name, _needs(path, prog)
+    finally:
+        libxdp.close_object(obj)
+
+
 def attach(ifname: str, path: str, program: str | None = None, mode: str = "native",
            force: bool = False) -> Done:
     """Attach program (the object's first XDP program by default) from the

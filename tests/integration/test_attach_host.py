@@ -224,3 +224,21 @@ def test_rx_metadata_programs_are_refused_before_loading(netns: str, needs_obj: 
                    '"xdp_hash" calls RX-metadata kfuncs (bpf_xdp_metadata_rx_hash): they need '
                    "a load bound to the device, which libxdp 1.3 cannot do (not supported yet)")
     assert ip_xdp(netns, "at0") is None
+
+
+def test_features_program_gives_a_verdict_per_device(netns: str, needs_obj: str) -> None:
+    res = xdptool(netns, "features", "--program", needs_obj, "--name", "xdp_via_subprog",
+                  "--json", "lo", "at0")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["program"] == "xdp_via_subprog"
+    assert doc["needs"]["xdp-features"] == ["redirect"] and doc["needs"]["helpers"] == [51]
+    assert [(d["ifname"], d["verdict"], d["missing"]) for d in doc["devices"]] == [
+        ("lo", "no", ["native XDP"]), ("at0", "yes", [])]
+    res = xdptool(netns, "features", "--program", needs_obj, "at0")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[0] == (
+        f'"xdp_via_subprog" in "{needs_obj}" needs: native XDP, redirect')
+    one_line_error(xdptool(netns, "features", "--program", needs_obj, "--name", "nosuch"),
+                   f'"{needs_obj}" has no program "nosuch" (programs: xdp_via_subprog (xdp), '
+                   "xdp_redirect_direct (xdp), xdp_hash (xdp), xdp_plain_frags (xdp))")

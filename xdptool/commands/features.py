@@ -21,8 +21,9 @@ import typer
 from xdptool import bpfinfo, drvinfo, links, netdev_source, output, table, tx_config
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import NoSuchDeviceError
-from xdptool.names import shown
+from xdptool.names import quoted, shown
 from xdptool.netdev_source import NetdevFeatures
+from xdptool.prog_needs import Needs
 from xdptool.ynl.generated.ethtool import XdpTx
 
 NO_FAMILY_NOTE = netdev_source.NO_FAMILY_NOTE
@@ -312,6 +313,56 @@ def to_json(reports: Sequence[DeviceReport]) -> str:
 
 
 # ---------------------------------------------------------------------------
+# --program: can this program run natively here?
+
+
+def program_verdict(report: DeviceReport, needs: Needs) -> tuple[str, list[str]]:
+    """("yes" | "no" | "unknown", what is missing) for running a program
+    with these needs natively on the device."""
+    if report.xdp_features is None:
+        return "unknown", []
+    if not report.native_xdp:
+        return "no", ["native XDP"]
+    missing = needs.missing(report.xdp_features, report.xdp_rx_metadata_features)
+    return ("no" if missing else "yes"), missing
+
+
+def needs_text(needs: Needs) -> str:
+    wanted = [*needs.xdp_features, *(f"xdp-rx-metadata {m}" for m in needs.rx_metadata)]
+    return ", ".join(["native XDP", *wanted])
+
+
+def program_table(name: str, path: str, needs: Needs, reports: Sequence[DeviceReport],
+                  width: int | None) -> str:
+    head = f"{quoted(name)} in {quoted(path)} needs: {needs_text(needs)}"
+    if needs.frags:
+        head += " (takes multi-buffer frames: single-buffer ones only where rx-sg is missing)"
+    rows = []
+    for r in reports:
+        verdict, missing = program_verdict(r, needs)
+        rows.append([shown(r.ifname), verdict, ", ".join(missing) or "-"])
+    out = head + "\n" + table.render(["DEV", "NATIVE", "MISSING"], rows, right=[False] * 3,
+                                     width=width)
+    if any(r.xdp_features is None for r in reports):
+        out += f"note: {NO_FAMILY_NOTE}\n"
+    return out
+
+
+def program_json(name: str, path: str, needs: Needs, reports: Sequence[DeviceReport]) -> str:
+    devices = []
+    for r in reports:
+        verdict, missing = program_verdict(r, needs)
+        devices.append({"ifname": shown(r.ifname), "ifindex": r.ifindex, "verdict": verdict,
+                        "missing": missing})
+    return json.dumps({
+        "program": name, "object": shown(path),
+        "needs": {"xdp-features": list(needs.xdp_features),
+                  "xdp-rx-metadata": list(needs.rx_metadata), "frags": needs.frags,
+                  "helpers": list(needs.helpers), "kfuncs": list(needs.kfuncs)},
+        "devices": devices}, indent=2) + "\n"
+
+
+# ---------------------------------------------------------------------------
 # The command
 
 
@@ -332,8 +383,32 @@ def command(
         bool,
         typer.Option("--long", "-l", help="Full per-device blocks even without DEV."),
     ] = False,
+    program: Annotated[
+        str | None,
+        typer.Option("--program", metavar="OBJ",
+                     help="Can this program (a BPF object file) run natively on each "
+                     "device: the verdict and what is missing."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", metavar="NAME",
+                     help="With --program: which of the object's programs (default: its "
+                     "first XDP program)."),
+    ] = None,
 ) -> None:
-    """What XDP each device supports, and what is attached now."""
+    """What XDP each device supports, and what is attached now; with
+    --program, whether that program can run natively on each device."""
+    if name is not None and program is None:
+        raise typer.BadParameter("--name needs --program OBJ", param_hint="--name")
+    if program is not None:
+        from xdptool.attach import read_program  # libbpf and libxdp: only for --program
+
+        prog_name, needs = read_program(program, name)
+        reports = collect(devices or ())
+        output.write(program_json(prog_name, program, needs, reports) if json_out
+                     else program_table(prog_name, program, needs, reports,
+                                        table.terminal_width()))
+        return
     reports = collect(devices or ())
     if json_out:
         output.write(to_json(reports))
