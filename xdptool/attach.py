@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 
 from xdptool import libxdp, links, netdev_source
-from xdptool.errors import NoSuchDeviceError, XdptoolError
+from xdptool.errors import NoSuchDeviceError, PermissionDeniedError, XdptoolError
 from xdptool.libbpf import LibbpfError
 from xdptool.names import quoted, shown
 from xdptool.prog_needs import ElfError, Needs, program_needs
@@ -157,7 +157,7 @@ def attach(ifname: str, path: str, program: str | None = None, mode: str = "nati
             raise XdptoolError(f"{quoted(prog.name)} calls RX-metadata kfuncs "
                                f"({', '.join(needs.kfuncs)}): they need a load bound to the "
                                "device, which libxdp 1.3 cannot do (not supported yet)")
-        replaced = libxdp.attached(ifindex) if force else None
+        replaced = _attached(ifname, ifindex, "replacing a program (--force)") if force else None
         if replaced and replaced.dispatcher:
             replaced = None  # libxdp adds to a dispatcher: nothing to replace
         if replaced:
@@ -171,16 +171,26 @@ def attach(ifname: str, path: str, program: str | None = None, mode: str = "nati
             raise _refusal(ifname, mode, err, log, prog.name)
     finally:
         libxdp.close_object(obj)
-    now = libxdp.attached(ifindex)
+    now = _attached(ifname, ifindex, "reading what was attached")
     ids = [i for name, i in (now.programs if now else []) if name == prog.name]
     return Done(ifname, prog.name, ids[-1] if ids else 0, now.mode if now else mode,
                 bool(now and now.dispatcher), replaced, notes)
 
 
+def _attached(ifname: str, ifindex: int, what: str) -> libxdp.Attached | None:
+    try:
+        return libxdp.attached(ifindex)
+    except LibbpfError as err:
+        if err.errno in (errno.EPERM, errno.EACCES):
+            raise PermissionDeniedError(what, "CAP_SYS_ADMIN (to read its programs)") from None
+        raise XdptoolError(f"reading the XDP programs of {shown(ifname)}: "
+                           f"{err.strerror}") from None
+
+
 def detach(ifname: str) -> libxdp.Attached:
     """Detach every XDP program from ifname; what was there."""
     ifindex = links.ifindex_of(ifname)
-    there = libxdp.attached(ifindex)
+    there = _attached(ifname, ifindex, f"detaching XDP from {shown(ifname)}")
     if there is None:
         raise XdptoolError(f"{shown(ifname)} has no XDP program attached")
     with libxdp.captured() as log:

@@ -176,11 +176,15 @@ class Attached:
 
 
 def attached(ifindex: int) -> Attached | None:
-    """What runs in XDP on ifindex, or None."""
+    """What runs in XDP on ifindex, or None; LibbpfError when libxdp
+    cannot tell (reading programs by id needs CAP_SYS_ADMIN)."""
     xdp = lib()
     mp = xdp.xdp_multiprog__get_from_ifindex(ifindex)
-    if pointer_error(mp):
+    err = -pointer_error(mp)
+    if err == errno.ENOENT:
         return None
+    if err:
+        raise LibbpfError(err, os.strerror(err))
     try:
         progs, prog = [], None
         legacy = xdp.xdp_multiprog__is_legacy(mp)

@@ -242,3 +242,20 @@ def test_features_program_gives_a_verdict_per_device(netns: str, needs_obj: str)
     one_line_error(xdptool(netns, "features", "--program", needs_obj, "--name", "nosuch"),
                    f'"{needs_obj}" has no program "nosuch" (programs: xdp_via_subprog (xdp), '
                    "xdp_redirect_direct (xdp), xdp_hash (xdp), xdp_plain_frags (xdp))")
+
+
+def test_without_capabilities_is_one_line_and_changes_nothing(netns: str, obj: str) -> None:
+    assert xdptool(netns, "attach", "at0", obj).returncode == 0
+    before = ip_xdp(netns, "at0")
+    drop = ["ip", "netns", "exec", netns, "setpriv", "--bounding-set", "-all", "--inh-caps",
+            "-all", "env", f"PYTHONPATH={REPO}", sys.executable, "-m", "xdptool"]
+
+    def unprivileged(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*drop, *args], capture_output=True, text=True, cwd=REPO,
+                              check=False)
+
+    one_line_error(unprivileged("detach", "at0"), "permission denied: detaching XDP from at0 "
+                   "needs CAP_SYS_ADMIN (to read its programs)")
+    one_line_error(unprivileged("attach", "at1", obj), "permission denied: attaching XDP "
+                   "programs needs CAP_NET_ADMIN and CAP_BPF (or CAP_SYS_ADMIN)")
+    assert ip_xdp(netns, "at0") == before and ip_xdp(netns, "at1") is None
