@@ -77,6 +77,15 @@ def ip_xdp(ns: str, dev: str) -> dict[str, object] | None:
     return json.loads(sh("ip", "-n", ns, "-j", "link", "show", "dev", dev))[0].get("xdp")
 
 
+def attached_prog(ns: str, dev: str) -> tuple[int, str, int]:
+    """(mode, program name, id) of what `ip -j link` shows attached to dev."""
+    xdp = ip_xdp(ns, dev)
+    assert isinstance(xdp, dict) and isinstance(xdp["prog"], dict), xdp
+    mode, prog = xdp["mode"], xdp["prog"]
+    assert isinstance(mode, int)
+    return mode, prog["name"], prog["id"]
+
+
 def loader_status(ns: str, dev: str) -> str:
     """xdp-loader's status line for dev (it has no JSON)."""
     out = sh("ip", "netns", "exec", ns, "xdp-loader", "status", dev)
@@ -92,17 +101,15 @@ def one_line_error(res: subprocess.CompletedProcess[str], message: str) -> None:
 def test_native_by_default_then_detach(netns: str, obj: str) -> None:
     res = xdptool(netns, "attach", "at0", obj)
     assert res.returncode == 0, res.stderr
-    xdp = ip_xdp(netns, "at0")
-    assert xdp is not None and xdp["mode"] == 1
-    prog = xdp["prog"]
-    assert isinstance(prog, dict) and prog["name"] == "xdp_pass_first"
-    assert res.stdout == (f'at0: "xdp_pass_first" (id {prog["id"]}) attached in native mode, '
+    mode, name, prog_id = attached_prog(netns, "at0")
+    assert (mode, name) == (1, "xdp_pass_first")
+    assert res.stdout == (f'at0: "xdp_pass_first" (id {prog_id}) attached in native mode, '
                           "on its own (no libxdp dispatcher)\n")
-    assert re.fullmatch(rf"at0\s+xdp_pass_first\s+native\s+{prog['id']}\s+\w+\s*",
+    assert re.fullmatch(rf"at0\s+xdp_pass_first\s+native\s+{prog_id}\s+\w+\s*",
                         loader_status(netns, "at0"))
     res = xdptool(netns, "detach", "at0")
     assert res.returncode == 0, res.stderr
-    assert res.stdout == f'at0: detached "xdp_pass_first" (id {prog["id"]}) (native mode)\n'
+    assert res.stdout == f'at0: detached "xdp_pass_first" (id {prog_id}) (native mode)\n'
     assert ip_xdp(netns, "at0") is None
     assert "<No XDP program loaded!>" in loader_status(netns, "at0")
 
@@ -111,9 +118,7 @@ def test_program_by_name_in_generic_mode(netns: str, obj: str) -> None:
     res = xdptool(netns, "attach", "at0", obj, "--program", "xdp_drop_second",
                   "--mode", "generic")
     assert res.returncode == 0, res.stderr
-    xdp = ip_xdp(netns, "at0")
-    assert xdp is not None and xdp["mode"] == 2
-    assert isinstance(xdp["prog"], dict) and xdp["prog"]["name"] == "xdp_drop_second"
+    assert attached_prog(netns, "at0")[:2] == (2, "xdp_drop_second")
     assert "attached in generic mode" in res.stdout
 
 
@@ -140,9 +145,7 @@ def test_kernel_refusal_quotes_the_extack(netns: str, obj: str) -> None:
     assert ip_xdp(netns, "at0") is None
     res = xdptool(netns, "attach", "at0", obj, "--program", "xdp_frags_pass")
     assert res.returncode == 0, res.stderr
-    xdp = ip_xdp(netns, "at0")
-    assert isinstance(xdp, dict) and isinstance(xdp["prog"], dict)
-    assert xdp["prog"]["name"] == "xdp_frags_pass"
+    assert attached_prog(netns, "at0")[:2] == (1, "xdp_frags_pass")
 
 
 def test_a_program_attached_by_xdp_loader_without_dispatcher(netns: str, obj: str) -> None:
@@ -214,9 +217,7 @@ def test_a_redirecting_program_attaches_where_redirect_is_supported(
         netns: str, needs_obj: str) -> None:
     res = xdptool(netns, "attach", "at0", needs_obj, "--program", "xdp_via_subprog")
     assert res.returncode == 0, res.stderr
-    xdp = ip_xdp(netns, "at0")
-    assert isinstance(xdp, dict) and isinstance(xdp["prog"], dict)
-    assert xdp["prog"]["name"] == "xdp_via_subprog"
+    assert attached_prog(netns, "at0")[:2] == (1, "xdp_via_subprog")
 
 
 def test_rx_metadata_programs_are_refused_before_loading(netns: str, needs_obj: str) -> None:

@@ -9,7 +9,7 @@ COMMANDS (a "-" in the command is a "_" in the module's name).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -36,3 +36,11 @@ def complete_device(incomplete: str) -> list[str]:
     except OSError:
         return []
     return sorted(name for name in names if name.startswith(incomplete) and name.isprintable())
+
+
+# The DEV argument of every command that acts on one device.
+DeviceArgument = Annotated[
+    str,
+    typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
+                   help="The interface."),
+]

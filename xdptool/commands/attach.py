@@ -11,7 +11,7 @@ import typer
 
 from xdptool import output
 from xdptool.attach import Done, attach
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import DeviceArgument, new_app
 from xdptool.names import quoted, shown
 
 app = new_app()
@@ -36,11 +36,7 @@ def text(done: Done) -> str:
 
 @app.command("attach")
 def command(
-    device: Annotated[
-        str,
-        typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
-                       help="The interface."),
-    ],
+    device: DeviceArgument,
     obj: Annotated[
         str,
         typer.Argument(metavar="OBJ", show_default=False,

@@ -3,13 +3,9 @@ dispatcher and its programs, or a program attached on its own)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from xdptool import output
 from xdptool.attach import detach
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import DeviceArgument, new_app
 from xdptool.libxdp import Attached
 from xdptool.names import quoted, shown
 
@@ -23,11 +19,7 @@ def text(ifname: str, gone: Attached) -> str:
 
 @app.command("detach")
 def command(
-    device: Annotated[
-        str,
-        typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
-                       help="The interface."),
-    ],
+    device: DeviceArgument,
 ) -> None:
     """Detach every XDP program from DEV, whoever attached it (xdptool,
     xdp-loader, ip link, bpftool)."""

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from xdptool import libbpf, links, output
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import DeviceArgument, new_app
 from xdptool.commands.redirect_target import text
 from xdptool.errors import PermissionDeniedError, XdptoolError
 from xdptool.names import quoted
@@ -75,9 +75,7 @@ def add_command(
                                        help="The pinned devmap (a bpffs path).")],
     key: Annotated[int, typer.Argument(metavar="KEY", show_default=False, min=0,
                                        max=2**32 - 1, help="The map key.")],
-    device: Annotated[str, typer.Argument(metavar="DEV", show_default=False,
-                                          autocompletion=complete_device,
-                                          help="The interface.")],
+    device: DeviceArgument,
     workaround: Annotated[
         bool, typer.Option("--workaround", help="As for xdptool redirect-target.")
     ] = False,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from xdptool import output
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import DeviceArgument, new_app
 from xdptool.names import shown
 from xdptool.redirect_target import Outcome, make_redirect_target
 
@@ -25,11 +25,7 @@ def text(outcome: Outcome) -> str:
 
 @app.command("redirect-target")
 def command(
-    device: Annotated[
-        str,
-        typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
-                       help="The interface."),
-    ],
+    device: DeviceArgument,
     workaround: Annotated[
         bool,
         typer.Option("--workaround",

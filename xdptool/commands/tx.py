@@ -25,7 +25,7 @@ import typer
 from typer.core import TyperGroup
 
 from xdptool import links, netdev_source, output
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import DeviceArgument, new_app
 from xdptool.errors import (
     NoSuchDeviceError,
 )
@@ -199,15 +199,8 @@ def to_dict(report: TxReport) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # The commands
 
-_DEV = Annotated[
-    str,
-    typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
-                   help="The interface."),
-]
-
-
 def show_command(
-    device: _DEV,
+    device: DeviceArgument,
     json_out: Annotated[
         bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
     ] = False,
@@ -221,7 +214,7 @@ def show_command(
 
 
 def set_command(
-    device: _DEV,
+    device: DeviceArgument,
     settings: Annotated[
         list[str],
         typer.Argument(metavar=SET_USAGE, show_default=False,
