@@ -49,8 +49,8 @@ def obj(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def needs_obj(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("bpf") / "needs_progs.o"
-    sh("clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c",
-       str(NEEDS_SRC), "-o", str(path))
+    sh("clang", "-O2", "-g", "-target", "bpf", "-idirafter", "/usr/include/x86_64-linux-gnu",
+       "-c", str(NEEDS_SRC), "-o", str(path))
     return str(path)
 
 
