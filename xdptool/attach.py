@@ -18,10 +18,16 @@ from xdptool.prog_needs import ElfError, Needs, program_needs
 
 
 def takes_frags(section: str) -> bool:
-    """libbpf's section names for XDP programs that take multi-buffer
+    """libbpf's section name for device XDP programs that take multi-buffer
     frames (libbpf sets BPF_F_XDP_HAS_FRAGS only when it loads them, and
     libxdp must know it to build its dispatcher alike)."""
-    return section == "xdp.frags" or section.startswith("xdp.frags/")
+    return section == "xdp.frags"
+
+
+def map_program(section: str) -> bool:
+    """Sections of XDP programs for devmap and cpumap entries: libbpf says
+    type xdp, but the kernel attaches them to map entries, not devices."""
+    return section.split("/", 1)[-1] in ("devmap", "cpumap") and "/" in section
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Done:
 
 
 def _pick(path: str, progs: list[libxdp.ObjProgram], name: str | None) -> libxdp.ObjProgram:
-    xdp = [p for p in progs if p.type == "xdp"]
+    xdp = [p for p in progs if p.type == "xdp" and not map_program(p.section)]
     listed = ", ".join(f"{p.name} ({p.type})" for p in progs) or "none"
     if name is None:
         if not xdp:
@@ -47,6 +53,10 @@ def _pick(path: str, progs: list[libxdp.ObjProgram], name: str | None) -> libxdp
             if prog.type != "xdp":
                 raise XdptoolError(f"{quoted(name)} in {quoted(path)} is a {prog.type} "
                                    f"program, not XDP (section {quoted(prog.section)})")
+            if map_program(prog.section):
+                raise XdptoolError(f"{quoted(name)} in {quoted(path)} is an XDP program for "
+                                   f"{prog.section.split('/')[-1]} entries, not for a device "
+                                   f"(section {quoted(prog.section)})")
             return prog
     raise XdptoolError(f"{quoted(path)} has no program {quoted(name)} (programs: {listed})")
 
@@ -68,22 +78,30 @@ def _open(path: str) -> tuple[int, list[libxdp.ObjProgram]]:
 
 
 def _reason(log: list[str]) -> str:
-    """The kernel's extack if libbpf quoted it, else libbpf's or libxdp's last line."""
+    """The kernel's extack if libbpf quoted it; the verifier's last word if
+    it refused the program; else libbpf's or libxdp's last line."""
     for line in log:
         if "Kernel error message:" in line:
             return line.split("Kernel error message:", 1)[1].strip()
+    begins = [i for i, line in enumerate(log) if "-- BEGIN PROG LOAD LOG --" in line]
+    if begins:  # the verifier's log: its last word before its statistics
+        verifier = log[begins[-1] + 1:]
+        for i, line in enumerate(verifier):
+            if line.startswith("processed ") and i:
+                return f"the verifier refused it: {verifier[i - 1].strip()}"
     return log[-1].removeprefix("libbpf: ").removeprefix("libxdp: ").strip() if log else ""
 
 
-def _refusal(ifname: str, mode: str, err: int, log: list[str], program: str) -> XdptoolError:
+def _refusal(ifname: str, mode: str, err: int, log: list[str], program: str,
+             force: bool = False) -> XdptoolError:
     why = _reason(log)
     dev = shown(ifname)
-    if err == errno.EOPNOTSUPP and mode == "native":
+    if err == errno.EOPNOTSUPP and mode == "native" and (not why or "native mode" in why):
         return no_native_xdp(ifname)
     if err == errno.EOPNOTSUPP and mode == "offload":
         return XdptoolError(f"{dev}: the device cannot offload XDP programs"
                             + (f" ({why})" if why else ""))
-    if err == errno.EBUSY:
+    if err == errno.EBUSY and not force:
         return XdptoolError(f"{dev} already runs an XDP program that libxdp cannot add to "
                             f"(attached without its dispatcher): xdptool detach {dev}, "
                             "or --force to replace it")
@@ -110,7 +128,9 @@ def check_needs(ifname: str, ifindex: int, prog: str, needs: Needs,
     if features is None:
         return ()
     if features.xdp_features is not None and "basic" not in features.xdp_features:
-        raise no_native_xdp(ifname)  # the kernel would refuse it, --force or not
+        if not force:
+            raise no_native_xdp(ifname)
+        return (f"{shown(ifname)} does not report native XDP (the kernel decides)",)
     missing = needs.missing(features.xdp_features, features.xdp_rx_metadata_features)
     if missing and not force:
         raise XdptoolError(f"{shown(ifname)} lacks what {quoted(prog)} needs: "
@@ -151,12 +171,12 @@ def attach(ifname: str, path: str, program: str | None = None, mode: str = "nati
     try:
         prog = _pick(path, progs, program)
         needs = _needs(path, prog)
-        notes = check_needs(ifname, ifindex, prog.name, needs, force) if mode == "native" \
-            else ()
         if needs.rx_metadata:
             raise XdptoolError(f"{quoted(prog.name)} calls RX-metadata kfuncs "
                                f"({', '.join(needs.kfuncs)}): they need a load bound to the "
                                "device, which libxdp 1.3 cannot do (not supported yet)")
+        notes = check_needs(ifname, ifindex, prog.name, needs, force) if mode == "native" \
+            else ()
         replaced = _attached(ifname, ifindex, "replacing a program (--force)") if force else None
         if replaced and replaced.dispatcher:
             replaced = None  # libxdp adds to a dispatcher: nothing to replace
@@ -164,17 +184,29 @@ def attach(ifname: str, path: str, program: str | None = None, mode: str = "nati
             with libxdp.captured() as log:
                 err = -libxdp.detach(ifindex)
             if err:
-                raise _refusal(ifname, mode, err, log, prog.name)
+                raise _refusal(ifname, mode, err, log, prog.name, force)
         with libxdp.captured() as log:
-            err = -libxdp.attach(obj, prog, ifindex, mode, takes_frags(prog.section))
-        if err:
-            raise _refusal(ifname, mode, err, log, prog.name)
+            ret = libxdp.attach(obj, prog, ifindex, mode, takes_frags(prog.section))
+        if ret < 0:
+            raise _put_back(ifname, ifindex, replaced,
+                            _refusal(ifname, mode, -ret, log, prog.name, force))
     finally:
         libxdp.close_object(obj)
     now = _attached(ifname, ifindex, "reading what was attached")
-    ids = [i for name, i in (now.programs if now else []) if name == prog.name]
-    return Done(ifname, prog.name, ids[-1] if ids else 0, now.mode if now else mode,
+    return Done(ifname, prog.name, ret, now.mode if now else mode,
                 bool(now and now.dispatcher), replaced, notes)
+
+
+def _put_back(ifname: str, ifindex: int, replaced: libxdp.Attached | None,
+              err: XdptoolError) -> XdptoolError:
+    """After a failed --force: the program that was replaced, attached again."""
+    if replaced is None:
+        return err
+    name, prog_id = replaced.programs[0]
+    if libxdp.reattach(ifindex, prog_id, replaced.mode) < 0:
+        return XdptoolError(f"{err}; and {quoted(name)} (id {prog_id}), detached to replace "
+                            f"it, could not be put back: {shown(ifname)} has no XDP program")
+    return XdptoolError(f"{err}; {quoted(name)} (id {prog_id}) is attached again")
 
 
 def _attached(ifname: str, ifindex: int, what: str) -> libxdp.Attached | None:

@@ -44,9 +44,13 @@ class XdpProgramOpts(ctypes.Structure):
                 ("id", ctypes.c_uint32), ("fd", ctypes.c_int))
 
 
+# libbpf prints a verifier log in one message: room for a long one.
+_MESSAGE_MAX = 1 << 20
+
+
 def _record(level: int, fmt: bytes, ap: int) -> int:
     if level < _DEBUG:
-        buf = ctypes.create_string_buffer(1024)
+        buf = ctypes.create_string_buffer(_MESSAGE_MAX)
         _libc().vsnprintf(buf, len(buf), fmt, ap)
         _LOG.extend(line for line in buf.value.decode(errors="replace").splitlines() if line)
     return 0
@@ -64,6 +68,31 @@ def _libc() -> ctypes.CDLL:
 
 
 _Signature = tuple[str, object, tuple[object, ...]]
+
+
+_BPF_CALLS: tuple[_Signature, ...] = (
+    ("bpf_object__open_file", _P, (ctypes.c_char_p, _P)),
+    ("bpf_object__next_program", _P, (_P, _P)),
+    ("bpf_object__close", None, (_P,)),
+    ("bpf_program__name", ctypes.c_char_p, (_P,)),
+    ("bpf_program__section_name", ctypes.c_char_p, (_P,)),
+    ("bpf_program__type", ctypes.c_int, (_P,)),
+    ("bpf_program__set_autoload", ctypes.c_int, (_P, ctypes.c_bool)),
+    ("bpf_program__fd", ctypes.c_int, (_P,)),
+    ("bpf_prog_get_fd_by_id", ctypes.c_int, (ctypes.c_uint32,)),
+    ("libbpf_bpf_prog_type_str", ctypes.c_char_p, (ctypes.c_int,)))
+
+
+@cache
+def bpf() -> ctypes.CDLL:
+    """libbpf, its messages captured."""
+    lib = _libbpf()
+    for fname, res, args in _BPF_CALLS:
+        fn = getattr(lib, fname)
+        fn.restype, fn.argtypes = res, args
+    lib.libbpf_set_print.argtypes = (_PRINT_FN,)
+    lib.libbpf_set_print(_PRINTER)
+    return lib
 
 
 @cache
@@ -92,30 +121,18 @@ def lib() -> ctypes.CDLL:
             ("xdp_multiprog__is_legacy", ctypes.c_bool, (_P,)),
             ("xdp_multiprog__attach_mode", ctypes.c_int, (_P,)),
             ("xdp_multiprog__program_count", ctypes.c_int, (_P,)))
-    bpf_calls: tuple[_Signature, ...] = (
-            ("bpf_object__open_file", _P, (ctypes.c_char_p, _P)),
-            ("bpf_object__next_program", _P, (_P, _P)),
-            ("bpf_object__close", None, (_P,)),
-            ("bpf_program__name", ctypes.c_char_p, (_P,)),
-            ("bpf_program__section_name", ctypes.c_char_p, (_P,)),
-            ("bpf_program__type", ctypes.c_int, (_P,)),
-            ("bpf_program__set_autoload", ctypes.c_int, (_P, ctypes.c_bool)),
-            ("libbpf_bpf_prog_type_str", ctypes.c_char_p, (ctypes.c_int,)))
-    bpf = _libbpf()
-    for target, calls in ((xdp, xdp_calls), (bpf, bpf_calls)):
-        for fname, res, args in calls:
-            fn = getattr(target, fname)
-            fn.restype, fn.argtypes = res, args
+    for fname, res, args in xdp_calls:
+        fn = getattr(xdp, fname)
+        fn.restype, fn.argtypes = res, args
     xdp.libxdp_set_print(_PRINTER)
-    bpf.libbpf_set_print.argtypes = (_PRINT_FN,)
-    bpf.libbpf_set_print(_PRINTER)
+    bpf()
     return xdp
 
 
 @contextmanager
 def captured() -> Iterator[list[str]]:
     """The libraries' warnings and notes while the block runs."""
-    lib()
+    bpf()
     _LOG.clear()
     yield _LOG
 
@@ -139,8 +156,8 @@ class ObjProgram:
 
 def open_object(path: str) -> tuple[int, list[ObjProgram]]:
     """libbpf's bpf_object of path (not loaded) and its programs."""
-    lib()
-    obj = _libbpf().bpf_object__open_file(os.fsencode(path), None)
+    ctypes.set_errno(0)
+    obj = bpf().bpf_object__open_file(os.fsencode(path), None)
     err = pointer_error(obj)
     if err:
         raise LibbpfError(-err, os.strerror(-err))
@@ -148,22 +165,22 @@ def open_object(path: str) -> tuple[int, list[ObjProgram]]:
 
 
 def programs(obj: int) -> list[ObjProgram]:
-    bpf = _libbpf()
+    b = bpf()
     progs, prog = [], None
-    while prog := bpf.bpf_object__next_program(obj, prog):
-        ptype = bpf.libbpf_bpf_prog_type_str(bpf.bpf_program__type(prog))
-        progs.append(ObjProgram(bpf.bpf_program__name(prog).decode(errors="replace"),
-                                bpf.bpf_program__section_name(prog).decode(errors="replace"),
+    while prog := b.bpf_object__next_program(obj, prog):
+        ptype = b.libbpf_bpf_prog_type_str(b.bpf_program__type(prog))
+        progs.append(ObjProgram(b.bpf_program__name(prog).decode(errors="replace"),
+                                b.bpf_program__section_name(prog).decode(errors="replace"),
                                 (ptype or b"unknown").decode(), prog))
     return progs
 
 
 def close_object(obj: int) -> None:
-    _libbpf().bpf_object__close(obj)
+    bpf().bpf_object__close(obj)
 
 
 def set_autoload(prog: ObjProgram, on: bool) -> None:
-    _libbpf().bpf_program__set_autoload(prog.handle, on)
+    bpf().bpf_program__set_autoload(prog.handle, on)
 
 
 @dataclass(frozen=True)
@@ -210,12 +227,13 @@ def _name_id(prog: int) -> tuple[str, int]:
 
 def attach(obj: int, prog: ObjProgram, ifindex: int, mode: str, frags: bool) -> int:
     """Attach prog of obj (loaded by libxdp, the object's other programs not
-    loaded) to ifindex: 0, or a negative errno."""
+    loaded) to ifindex: its id, or a negative errno."""
     xdp = lib()
     for other in programs(obj):
         set_autoload(other, other.handle == prog.handle)
     opts = XdpProgramOpts(sz=ctypes.sizeof(XdpProgramOpts), obj=obj,
                           prog_name=prog.name.encode())
+    ctypes.set_errno(0)
     p = xdp.xdp_program__create(ctypes.byref(opts))
     err = pointer_error(p)
     if err:
@@ -223,9 +241,24 @@ def attach(obj: int, prog: ObjProgram, ifindex: int, mode: str, frags: bool) -> 
     try:
         if frags:
             xdp.xdp_program__set_xdp_frags_support(p, True)
-        return int(xdp.xdp_program__attach(p, ifindex, MODES[mode], 0))
+        err = int(xdp.xdp_program__attach(p, ifindex, MODES[mode], 0))
+        return err if err < 0 else int(xdp.xdp_program__id(p))
     finally:
         xdp.xdp_program__close(p)
+
+
+def reattach(ifindex: int, prog_id: int, mode: str) -> int:
+    """Put a program back by id (after a replacement failed): 0 or -errno."""
+    from xdptool.libbpf import XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE
+
+    fd = bpf().bpf_prog_get_fd_by_id(prog_id)
+    if fd < 0:
+        return fd
+    try:
+        flags = {"native": XDP_FLAGS_DRV_MODE, "generic": XDP_FLAGS_SKB_MODE}.get(mode, 0)
+        return int(_libbpf().bpf_xdp_attach(ifindex, fd, flags, None))
+    finally:
+        os.close(fd)
 
 
 def detach(ifindex: int) -> int:

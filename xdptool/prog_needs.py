@@ -5,7 +5,8 @@ subprogram it calls), read from the ELF with pyelftools, and its section.
 Before a load libbpf 1.1 shows neither the helper calls of subprograms
 (they are appended at load time) nor kfunc names (a kfunc call carries no
 id until libbpf resolves it against the kernel's BTF): the relocations in
-the ELF say both.
+the ELF say both. Callbacks (bpf_loop(), timers, for_each) are followed
+too; a tail call's target is not known before run time.
 
   redirect   bpf_redirect() or bpf_redirect_map(): the device must act on
              XDP_REDIRECT (netdev xdp-features "redirect")
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 # struct bpf_insn: code, dst_reg:4 | src_reg:4, off, imm
 _INSN = struct.Struct("<BBhi")
 _BPF_CALL = 0x85  # BPF_JMP | BPF_CALL
+_BPF_LD_IMM64 = 0x18  # BPF_LD | BPF_IMM | BPF_DW
 _BPF_PSEUDO_CALL = 1
 _SHF_EXECINSTR = 0x4
 REDIRECT_HELPERS = {23: "bpf_redirect", 51: "bpf_redirect_map"}
@@ -72,7 +74,9 @@ def calls(path: str, function: str) -> tuple[set[int], set[str]]:
             symtab = elf.get_section_by_name(".symtab")
             if not isinstance(symtab, SymbolTableSection):
                 raise ElfError("no symbol table")
-            funcs = [s for s in symtab.iter_symbols() if s["st_info"]["type"] == "STT_FUNC"]
+            # Defined functions only (a kfunc extern is an undefined one)
+            funcs = [s for s in symtab.iter_symbols()
+                     if s["st_info"]["type"] == "STT_FUNC" and isinstance(s["st_shndx"], int)]
             relocs = {}
             for sec in elf.iter_sections():
                 if (isinstance(sec, RelocationSection)
@@ -96,16 +100,21 @@ def calls(path: str, function: str) -> tuple[set[int], set[str]]:
         shndx, lo = sym["st_shndx"], sym["st_value"]
         for off in range(lo, lo + sym["st_size"], _INSN.size):
             op, regs, _, imm = _INSN.unpack_from(code[shndx], off)
-            if op != _BPF_CALL:
-                continue
             target = relocs.get((shndx, off))
-            if target is None and regs >> 4 == 0:
+            if op == _BPF_LD_IMM64 and target is not None:
+                # A function's address (a callback: libbpf makes it a
+                # BPF_PSEUDO_FUNC) is the symbol plus imm bytes; a map's
+                # or a global's matches no function.
+                callees = at(target["st_shndx"], target["st_value"] + imm)
+            elif op != _BPF_CALL:
+                continue
+            elif target is None and regs >> 4 == 0:
                 helpers.add(imm)
                 continue
-            if target is not None and target["st_shndx"] == "SHN_UNDEF":
+            elif target is not None and target["st_shndx"] == "SHN_UNDEF":
                 externs.add(target.name)  # a kfunc: a __ksym extern
                 continue
-            if target is None and regs >> 4 == _BPF_PSEUDO_CALL:  # within the section
+            elif target is None and regs >> 4 == _BPF_PSEUDO_CALL:  # within the section
                 callees = at(shndx, off + (imm + 1) * _INSN.size)
             elif target is not None:  # into another section: libbpf's sym + imm + 1
                 callees = at(target["st_shndx"], target["st_value"] + (imm + 1) * _INSN.size)
@@ -124,5 +133,5 @@ def program_needs(path: str, function: str, section: str) -> Needs:
         xdp_features=("redirect",) if helpers & REDIRECT_HELPERS.keys() else (),
         rx_metadata=tuple(sorted(RX_METADATA_KFUNCS[k] for k in externs
                                  if k in RX_METADATA_KFUNCS)),
-        frags=section == "xdp.frags" or section.startswith("xdp.frags/"),
+        frags=section == "xdp.frags",
         helpers=tuple(sorted(helpers)), kfuncs=tuple(sorted(externs)))

@@ -204,6 +204,7 @@ def test_detach_without_a_program_is_one_line(netns: str) -> None:
     ("xdp_redirect_direct", "xdp", Needs(("redirect",), (), False, (23,), ())),
     ("xdp_hash", "xdp", Needs((), ("hash",), False, (), ("bpf_xdp_metadata_rx_hash",))),
     ("xdp_plain_frags", "xdp.frags", Needs((), (), True, (), ())),
+    ("xdp_via_callback", "xdp", Needs(("redirect",), (), False, (51, 181), ())),
 ])
 def test_needs_read_from_the_elf(needs_obj: str, program: str, section: str,
                                  needs: Needs) -> None:
@@ -242,7 +243,8 @@ def test_features_program_gives_a_verdict_per_device(netns: str, needs_obj: str)
         f'"xdp_via_subprog" in "{needs_obj}" needs: native XDP, redirect')
     one_line_error(xdptool(netns, "features", "--program", needs_obj, "--name", "nosuch"),
                    f'"{needs_obj}" has no program "nosuch" (programs: xdp_via_subprog (xdp), '
-                   "xdp_redirect_direct (xdp), xdp_hash (xdp), xdp_plain_frags (xdp))")
+                   "xdp_redirect_direct (xdp), xdp_hash (xdp), xdp_via_callback (xdp), "
+                   "xdp_refused (xdp), xdp_plain_frags (xdp), xdp_for_devmap (xdp))")
 
 
 def test_without_capabilities_is_one_line_and_changes_nothing(netns: str, obj: str) -> None:
@@ -260,3 +262,25 @@ def test_without_capabilities_is_one_line_and_changes_nothing(netns: str, obj: s
     one_line_error(unprivileged("attach", "at1", obj), "permission denied: attaching XDP "
                    "programs needs CAP_NET_ADMIN and CAP_BPF (or CAP_SYS_ADMIN)")
     assert ip_xdp(netns, "at0") == before and ip_xdp(netns, "at1") is None
+
+
+def test_a_refused_replacement_puts_the_old_program_back(netns: str, obj: str,
+                                                        needs_obj: str) -> None:
+    """--force detaches xdp-loader's program to attach ours; when the
+    verifier refuses ours, theirs is attached again, and the error says so."""
+    sh("ip", "netns", "exec", netns, "xdp-loader", "load", "-m", "native", "at0", obj,
+       "-n", "xdp_drop_second")
+    mode, name, prog_id = attached_prog(netns, "at0")
+    one_line_error(
+        xdptool(netns, "attach", "at0", needs_obj, "--program", "xdp_refused", "--force"),
+        'attaching "xdp_refused" to at0 in native mode failed: Permission denied (the '
+        "verifier refused it: R1 offset is outside of the packet); "
+        f'"xdp_drop_second" (id {prog_id}) is attached again')
+    assert attached_prog(netns, "at0") == (mode, name, prog_id)
+
+
+def test_a_devmap_program_is_not_attached_to_a_device(netns: str, needs_obj: str) -> None:
+    one_line_error(xdptool(netns, "attach", "at0", needs_obj, "--program", "xdp_for_devmap"),
+                   f'"xdp_for_devmap" in "{needs_obj}" is an XDP program for devmap entries, '
+                   'not for a device (section "xdp/devmap")')
+    assert ip_xdp(netns, "at0") is None

@@ -34,11 +34,22 @@ def test_pick_refusals(progs: list[libxdp.ObjProgram], name: str | None, message
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize(("section", "frags"), [
-    ("xdp.frags", True), ("xdp.frags/devmap", True), ("xdp", False), ("xdp_frags", False),
+@pytest.mark.parametrize(("section", "frags", "for_maps"), [
+    ("xdp.frags", True, False), ("xdp", False, False), ("xdp_frags", False, False),
+    ("xdp.frags/devmap", False, True), ("xdp/cpumap", False, True), ("xdp/devmap", False, True),
 ])
-def test_takes_frags(section: str, frags: bool) -> None:
+def test_frags_and_map_sections(section: str, frags: bool, for_maps: bool) -> None:
     assert attach.takes_frags(section) is frags
+    assert attach.map_program(section) is for_maps
+
+
+def test_map_programs_are_not_picked() -> None:
+    progs = [libxdp.ObjProgram("for_map", "xdp/devmap", "xdp", 1), *PROGS[1:]]
+    assert attach._pick("o.o", progs, None).name == "xdp_a"
+    with pytest.raises(XdptoolError) as err:
+        attach._pick("o.o", progs, "for_map")
+    assert str(err.value) == ('"for_map" in "o.o" is an XDP program for devmap entries, not '
+                              'for a device (section "xdp/devmap")')
 
 
 def test_reason_prefers_the_kernels_extack() -> None:
@@ -47,6 +58,32 @@ def test_reason_prefers_the_kernels_extack() -> None:
     assert attach._reason(log) == "veth: Peer MTU is too large to set XDP"
     assert attach._reason(["libxdp: Couldn't find a BPF file"]) == "Couldn't find a BPF file"
     assert attach._reason([]) == ""
+    verifier = ["libbpf: prog 'p': BPF program load failed: Permission denied",
+                "libbpf: prog 'p': -- BEGIN PROG LOAD LOG --", "0: R1=ctx() R10=fp0",
+                "R1 offset is outside of the packet",
+                "processed 2 insns (limit 1000000) max_states_per_insn 0",
+                "-- END PROG LOAD LOG --", "libbpf: failed to load object 'o.o'"]
+    assert attach._reason(verifier) == "the verifier refused it: R1 offset is outside of the packet"
+
+
+@pytest.mark.parametrize(("err", "log", "force", "message"), [
+    (95, [], False, "d0: its driver has no native XDP; to run the program in generic (skb) "
+                    "mode, slower, ask for it: --mode generic"),
+    (95, ["libbpf: Kernel error message: Underlying driver does not support XDP in native mode"],
+     False, "d0: its driver has no native XDP; to run the program in generic (skb) mode, "
+            "slower, ask for it: --mode generic"),
+    (95, ["libbpf: Kernel error message: virtio_net: Can't set XDP while host is implementing "
+          "GRO_HW/CSUM, disable GRO_HW/CSUM first"], False,
+     'attaching "p" to d0 in native mode failed: Operation not supported (virtio_net: Can\'t '
+     "set XDP while host is implementing GRO_HW/CSUM, disable GRO_HW/CSUM first)"),
+    (16, [], False, "d0 already runs an XDP program that libxdp cannot add to (attached "
+                    "without its dispatcher): xdptool detach d0, or --force to replace it"),
+    (16, ["libxdp: Existing program is not using a dispatcher"], True,
+     'attaching "p" to d0 in native mode failed: Device or resource busy (Existing program is '
+     "not using a dispatcher)"),
+])
+def test_refusals(err: int, log: list[str], force: bool, message: str) -> None:
+    assert str(attach._refusal("d0", "native", err, log, "p", force)) == message
 
 
 def test_attach_and_detach_lines() -> None:
@@ -88,11 +125,13 @@ def test_force_attaches_and_notes_what_is_missing(monkeypatch: pytest.MonkeyPatc
         "it needs redirect, which d0 lacks (--force)",)
 
 
-def test_no_basic_is_no_native_xdp_even_with_force(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_basic_is_no_native_xdp_unless_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_features(monkeypatch, [])
     with pytest.raises(XdptoolError) as err:
-        attach.check_needs("lo", 7, "prog", Needs((), (), False), True)
+        attach.check_needs("lo", 7, "prog", Needs((), (), False), False)
     assert str(err.value).startswith("lo: its driver has no native XDP;")
+    assert attach.check_needs("lo", 7, "prog", Needs((), (), False), True) == (
+        "lo does not report native XDP (the kernel decides)",)
 
 
 def test_frags_is_a_note_not_a_need(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,3 +53,29 @@ int xdp_plain_frags(struct xdp_md *ctx)
 }
 
 char _license[] SEC("license") = "GPL";
+
+static long redirect_cb(__u32 index, void *ctx)
+{
+	bpf_redirect_map(&tx, 0, 0);
+	return 1;
+}
+
+SEC("xdp")
+int xdp_via_callback(struct xdp_md *ctx)
+{
+	bpf_loop(1, redirect_cb, 0, 0);
+	return XDP_PASS;
+}
+
+/* The verifier refuses it: a packet read without a bounds check. */
+SEC("xdp")
+int xdp_refused(struct xdp_md *ctx)
+{
+	return *(char *)(long)ctx->data;
+}
+
+SEC("xdp/devmap")
+int xdp_for_devmap(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
