@@ -83,13 +83,18 @@ _BPF_CALLS: tuple[_Signature, ...] = (
     ("libbpf_bpf_prog_type_str", ctypes.c_char_p, (ctypes.c_int,)))
 
 
+def _bind(lib: ctypes.CDLL, calls: tuple[_Signature, ...]) -> None:
+    """Declare each call's types (pointers as c_void_p: ctypes would cut them to int)."""
+    for fname, res, args in calls:
+        fn = getattr(lib, fname)
+        fn.restype, fn.argtypes = res, args
+
+
 @cache
 def bpf() -> ctypes.CDLL:
     """libbpf, its messages captured."""
     lib = _libbpf()
-    for fname, res, args in _BPF_CALLS:
-        fn = getattr(lib, fname)
-        fn.restype, fn.argtypes = res, args
+    _bind(lib, _BPF_CALLS)
     lib.libbpf_set_print.argtypes = (_PRINT_FN,)
     lib.libbpf_set_print(_PRINTER)
     return lib
@@ -111,7 +116,6 @@ def lib() -> ctypes.CDLL:
             ("xdp_program__id", ctypes.c_uint32, (_P,)),
             ("xdp_program__set_xdp_frags_support", ctypes.c_int, (_P, ctypes.c_bool)),
             ("xdp_program__attach", ctypes.c_int, (_P, ctypes.c_int, ctypes.c_int, ctypes.c_uint)),
-            ("xdp_program__is_attached", ctypes.c_int, (_P, ctypes.c_int)),
             ("xdp_multiprog__get_from_ifindex", _P, (ctypes.c_int,)),
             ("xdp_multiprog__close", None, (_P,)),
             ("xdp_multiprog__detach", ctypes.c_int, (_P,)),
@@ -119,11 +123,8 @@ def lib() -> ctypes.CDLL:
             ("xdp_multiprog__main_prog", _P, (_P,)),
             ("xdp_multiprog__hw_prog", _P, (_P,)),
             ("xdp_multiprog__is_legacy", ctypes.c_bool, (_P,)),
-            ("xdp_multiprog__attach_mode", ctypes.c_int, (_P,)),
-            ("xdp_multiprog__program_count", ctypes.c_int, (_P,)))
-    for fname, res, args in xdp_calls:
-        fn = getattr(xdp, fname)
-        fn.restype, fn.argtypes = res, args
+            ("xdp_multiprog__attach_mode", ctypes.c_int, (_P,)))
+    _bind(xdp, xdp_calls)
     xdp.libxdp_set_print(_PRINTER)
     bpf()
     return xdp

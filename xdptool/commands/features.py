@@ -401,15 +401,15 @@ def command(
     if name is not None and program is None:
         raise typer.BadParameter("--name needs --program OBJ", param_hint="--name")
     if program is not None:
-        from xdptool.attach import read_program  # libbpf and libxdp: only for --program
+        from xdptool.attach import read_program  # libbpf: only for --program
 
         prog_name, needs = read_program(program, name)
-        reports = collect(devices or ())
+    reports = collect(devices or ())
+    if program is not None:
         output.write(program_json(prog_name, program, needs, reports) if json_out
                      else program_table(prog_name, program, needs, reports,
                                         table.terminal_width()))
         return
-    reports = collect(devices or ())
     if json_out:
         output.write(to_json(reports))
     elif devices or long:
