@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from xdptool import bpfinfo, drvinfo, links, netdev_source, tx_config
+from xdptool import attach_policy, bpfinfo, drvinfo, links, netdev_source, tx_config
+from xdptool.attach_policy import Policy
 from xdptool.links import Attachment, Link
 from xdptool.netdev_source import NetdevFeatures
 from xdptool.ynl.generated.ethtool import XdpTx
@@ -47,6 +48,8 @@ class FakeHost:
     links_error: BaseException | None = None
     # The xdptool series' tx nests by ifindex; None: a kernel without the series.
     series_tx: dict[int, XdpTx] | None = None
+    # The xdptool series' attach policies by ifindex; None: no series.
+    policies: dict[int, Policy] | None = None
 
     def add(self, ifindex: int, ifname: str, driver: str | None, xdp: list[str] | None,
             rx_meta: list[str] | None = None, xsk: list[str] | None = None,
@@ -90,6 +93,7 @@ def fake_host(monkeypatch: pytest.MonkeyPatch) -> FakeHost:
     monkeypatch.setattr(drvinfo, "driver_name", lambda ifname: host.drivers[ifname])
     monkeypatch.setattr(bpfinfo, "prog_name", lambda prog_id: host.prog_names.get(prog_id))
     monkeypatch.setattr(tx_config, "dump_series_tx", lambda: host.series_tx)
+    monkeypatch.setattr(attach_policy, "dump_policies", lambda: host.policies)
     return host
 
 

@@ -21,8 +21,9 @@ stats-enabled is a u8 of at most 1. Of the header (upstream's policy, which
 may grow) only what xdptool sends is checked: dev-index, and flags.
 
 Later patches of the series add optional parts: xdp-set's ``tx`` nest (XDP
-TX resources) is not in a kernel built from the first four patches (the
-6.12 backport until it is rebased). verify() accepts a kernel without an
+TX resources) is not in a kernel built from the first four patches, its
+``feature-check`` and ``implicit-generic`` (the attach policy) not in one
+built from the first ten. verify() accepts a kernel without an
 optional part and says which it has; when one is there, it must be the
 series' own too.
 """
@@ -128,6 +129,9 @@ XDP_GET = ExpectedOp(*_request("xdp-get"), attrs={
 })
 # XDP TX resources: what xdptool sets in the tx nest (max-count and target are read-only).
 TX = "tx"
+# The attach policy (patch 12 on): two enums, set one at a time or together.
+FEATURE_CHECK = "feature-check"
+IMPLICIT_GENERIC = "implicit-generic"
 XDP_SET = ExpectedOp(*_request("xdp-set"), attrs={
     _num("xdp", "header"): ExpectedAttr("header", NlAttrType.NESTED, nested=_DEV_INDEX),
     _num("xdp", "stats-enabled"): ExpectedAttr("stats-enabled", NlAttrType.U8, max_value=1),
@@ -138,6 +142,12 @@ XDP_SET = ExpectedOp(*_request("xdp-set"), attrs={
         _num("xdp-tx", "selection"): ExpectedAttr(
             "selection", NlAttrType.U32, max_value=max(ethtool.XdpTxSelection)),
     }),
+    _num("xdp", FEATURE_CHECK): ExpectedAttr(
+        FEATURE_CHECK, NlAttrType.U32, optional=True,
+        max_value=max(ethtool.XdpFeatureCheck)),
+    _num("xdp", IMPLICIT_GENERIC): ExpectedAttr(
+        IMPLICIT_GENERIC, NlAttrType.U32, optional=True,
+        max_value=max(ethtool.XdpImplicitGeneric)),
 })
 SERIES: tuple[ExpectedOp, ...] = (XDP_GET, XDP_SET)
 """The series' requests, in the order they are checked."""

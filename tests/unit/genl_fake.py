@@ -229,6 +229,11 @@ SERIES_XDP_SET_TX: dict[int, dict[int, Pol]] = {
     1: header_policy(0x3),
     2: {1: Pol(U32, min=0, max=1), 2: Pol(U32, min=0, max=U32_MAX), 3: Pol(U32, min=0, max=2)},
 }
+# The policy patch adds two enums: feature-check (off|enforce), implicit-generic (allow|deny).
+SERIES_XDP_SET_POLICY: dict[int, dict[int, Pol]] = {
+    **SERIES_XDP_SET_TX,
+    0: {**SERIES_XDP_SET_TX[0], 5: Pol(U32, min=0, max=1), 6: Pol(U32, min=0, max=1)},
+}
 # ETHTOOL_MSG_XDP_GET: .doit and .dumpit; _XDP_SET: .doit, GENL_ADMIN_PERM.
 SERIES_OPS = {200: DO | DUMP | HASPOL, 201: DO | HASPOL | GENL_ADMIN_PERM}
 

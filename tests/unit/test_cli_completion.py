@@ -23,7 +23,7 @@ def complete(line: str) -> list[str]:
 
 def test_commands() -> None:
     assert complete("xdptool ") == ["features", "stats", "tx", "redirect-target", "devmap",
-                                    "attach", "detach"]
+                                    "attach", "detach", "policy"]
     assert complete("xdptool st") == ["stats"]
     assert complete("xdptool stats ") == ["show", "enable", "disable"]
 

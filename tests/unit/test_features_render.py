@@ -27,6 +27,8 @@ def test_text_block_native_with_program(fake_host: FakeHost) -> None:
         "redirect-target:       no",
         "redirect-target-sg:    no",
         "xdp-tx-mode:           n/a (no xdptool series)",
+        "feature-check:         n/a (no xdptool series)",
+        "implicit-generic:      n/a (no xdptool series)",
         "rx-sg:                 yes",
         "xsk-zerocopy:          no",
         "xdp-zc-max-segs:       n/a",
@@ -63,6 +65,8 @@ def test_text_unknown_when_family_missing(no_family_host: FakeHost) -> None:
         "redirect-target:       unknown",
         "redirect-target-sg:    unknown",
         "xdp-tx-mode:           n/a (no xdptool series)",
+        "feature-check:         n/a (no xdptool series)",
+        "implicit-generic:      n/a (no xdptool series)",
         "rx-sg:                 unknown",
         "xsk-zerocopy:          unknown",
         "xdp-zc-max-segs:       unknown",
@@ -138,6 +142,8 @@ def test_json_fields(fake_host: FakeHost) -> None:
         "xsk_features": [],
         "attached": [{"mode": "generic", "prog_id": 9, "prog_name": None}],
         "xdp_tx_mode": None,
+        "feature_check": None,
+        "implicit_generic": None,
     }]
 
 
@@ -165,6 +171,8 @@ def test_json_null_when_family_missing(no_family_host: FakeHost) -> None:
         "xsk_features": None,
         "attached": [{"mode": "native", "prog_id": 8, "prog_name": "xdp_pass"}],
         "xdp_tx_mode": None,
+        "feature_check": None,
+        "implicit_generic": None,
     }
 
 
@@ -199,6 +207,7 @@ def test_json_field_order_is_stable(fake_host: FakeHost) -> None:
         "rx_metadata_timestamp", "rx_metadata_hash", "rx_metadata_vlan_tag",
         "xsk_tx_timestamp", "xsk_tx_checksum", "xdp_zc_max_segs", "xdp_features",
         "xdp_rx_metadata_features", "xsk_features", "attached", "xdp_tx_mode",
+        "feature_check", "implicit_generic",
     ]
 
 

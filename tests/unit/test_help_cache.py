@@ -20,7 +20,8 @@ def test_every_command_is_cached() -> None:
     assert set(HELP) == {(), ("features",), ("stats",), ("stats", "show"),
                          ("stats", "enable"), ("stats", "disable"), ("tx",),
                          ("tx", "show"), ("tx", "set"), ("redirect-target",),
-                         ("devmap",), ("devmap", "add"), ("attach",), ("detach",)}
+                         ("devmap",), ("devmap", "add"), ("attach",), ("detach",),
+                         ("policy",), ("policy", "show"), ("policy", "set")}
 
 
 @pytest.mark.parametrize("path", sorted(HELP))

@@ -31,6 +31,7 @@ from genl_fake import (
     SERIES_OPS,
     SERIES_XDP_GET,
     SERIES_XDP_SET,
+    SERIES_XDP_SET_POLICY,
     SERIES_XDP_SET_TX,
     U8,
     U32,
@@ -143,6 +144,26 @@ def test_series_with_tx_patches_passes_and_says_so() -> None:
     assert family.asked == [200, 201]
 
 
+def test_series_with_policy_patches_passes_and_says_so() -> None:
+    policies = {**series_policies(),
+                201: policy_messages(ETHTOOL_ID, 201, SERIES_XDP_SET_POLICY, do=0, dump=None)}
+    family = PolicyFamily(SERIES_OPS, policies)
+    assert series.verify(family) == frozenset(
+        {series.TX, series.FEATURE_CHECK, series.IMPLICIT_GENERIC})
+
+
+@pytest.mark.parametrize(("top", "what"), [
+    ({5: Pol(U32, min=0, max=2)}, "attribute 5 feature-check: u32 0..2, expected u32 max 1"),
+    ({6: Pol(U8, min=0, max=1)}, "attribute 6 implicit-generic: u8 0..1, expected u32 max 1"),
+    ({7: Pol(U32, min=0, max=1)}, "attribute 7 (u32 0..1): not in xdp-set's request"),
+])
+def test_policy_attrs_that_are_not_the_series(top: dict[int, Pol], what: str) -> None:
+    table = {**SERIES_XDP_SET_POLICY, 0: {**SERIES_XDP_SET_POLICY[0], **top}}
+    policies = {**series_policies(),
+                201: policy_messages(ETHTOOL_ID, 201, table, do=0, dump=None)}
+    assert refusal(PolicyFamily(SERIES_OPS, policies)) == mismatch(201, "xdp-set", what)
+
+
 @pytest.mark.parametrize(("nested", "what"), [
     ({1: Pol(U32, min=0, max=2)}, "attribute 4.1 tx.mode: u32 0..2, expected u32 max 1"),
     ({3: Pol(U8, min=0, max=2)}, "attribute 4.3 tx.selection: u8 0..2, expected u32 max 2"),
@@ -245,7 +266,8 @@ def wrong(cmd: int, policies: dict[int, dict[int, Pol]], do: int | None = 0,
     # no policy at all (ENODATA), though the op claims one
     ({200: series_policies()[200]},
      mismatch(201, "xdp-set", "no request policy, expected attributes 1 header, "
-                              "2 stats-enabled, 4 tx (optional)")),
+                              "2 stats-enabled, 4 tx (optional), 5 feature-check (optional), "
+                              "6 implicit-generic (optional)")),
 ])
 def test_policy_differs(policies: dict[int, list[bytes]], line: str) -> None:
     assert refusal(PolicyFamily(SERIES_OPS, policies)) == line
@@ -270,7 +292,8 @@ def test_upstream_ops_at_the_series_ids() -> None:
     count = "u32 0..4294967295"
     assert refusal(family) == mismatch(
         201, "xdp-set", f"attribute 2 stats-enabled: not taken, expected u8 max 1; "
-                        f"attributes 6 ({count}), 7 ({count}), 8 ({count}), 9 ({count}): "
+                        f"attribute 6 implicit-generic: {count}, expected u32 max 1; "
+                        f"attributes 7 ({count}), 8 ({count}), 9 ({count}): "
                         "not in xdp-set's request")
 
 

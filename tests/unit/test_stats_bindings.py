@@ -89,6 +89,8 @@ def test_attribute_numbers_match_uapi() -> None:
         (2, "ETHTOOL_A_XDP_STATS_ENABLED", "uint8"),
         (3, "ETHTOOL_A_XDP_STATS", "nest_xdp_stat|nested"),
         (4, "ETHTOOL_A_XDP_TX", "nest_xdp_tx|nested"),
+        (5, "ETHTOOL_A_XDP_FEATURE_CHECK", "uint32"),
+        (6, "ETHTOOL_A_XDP_IMPLICIT_GENERIC", "uint32"),
     )
     assert ethtool.XdpStatNla.nla_map == tuple(
         (i, f"ETHTOOL_A_XDP_STAT_{name}", "ynl_uint") for i, name in enumerate(

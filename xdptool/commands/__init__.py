@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 # Module names, in the order `xdptool --help` lists them.
-COMMANDS = ("features", "stats", "tx", "redirect-target", "devmap", "attach", "detach")
+COMMANDS = ("features", "stats", "tx", "redirect-target", "devmap", "attach", "detach",
+            "policy")
 
 
 def new_app(**settings: Any) -> typer.Typer:
@@ -44,3 +46,15 @@ DeviceArgument = Annotated[
     typer.Argument(metavar="DEV", show_default=False, autocompletion=complete_device,
                    help="The interface."),
 ]
+
+
+class DeviceVerbGroup(TyperGroup):
+    """A `show`/`set` group in ethtool's order: `xdptool CMD DEV [--json]`
+    shows, `xdptool CMD DEV set ...` changes."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if len(args) >= 2 and args[1] == "set":
+            args = ["set", args[0], *args[2:]]
+        elif not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["show", *args]  # and without DEV, show says it is missing
+        return super().parse_args(ctx, args)

@@ -18,7 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
-from xdptool import bpfinfo, drvinfo, links, netdev_source, output, table, tx_config
+from xdptool import attach_policy, bpfinfo, drvinfo, links, netdev_source, output, table, tx_config
+from xdptool.attach_policy import Policy
 from xdptool.commands import complete_device, new_app
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import quoted, shown
@@ -52,6 +53,8 @@ class DeviceReport:
     xdp_tx_mode: str | None = None
     # Its driver sets XDP TX up without a program (None: unknown).
     xdp_tx_configurable: bool | None = None
+    # The series' attach policy; None without the series.
+    policy: Policy | None = None
 
     def _has(self, names: list[str] | None, name: str) -> bool | None:
         return None if names is None else name in names
@@ -130,7 +133,8 @@ class DeviceReport:
         return out
 
 
-def _report(link: links.Link, nd: NetdevFeatures | None, tx: XdpTx | None) -> DeviceReport:
+def _report(link: links.Link, nd: NetdevFeatures | None, tx: XdpTx | None,
+            policy: Policy | None) -> DeviceReport:
     # No family, or a device missing from its reply: every feature is unknown.
     nd = nd or NetdevFeatures(link.ifindex, None, None, None, None)
     return DeviceReport(
@@ -145,6 +149,7 @@ def _report(link: links.Link, nd: NetdevFeatures | None, tx: XdpTx | None) -> De
                   for a in link.attached],
         xdp_tx_mode=None if tx is None or tx.mode is None else tx.mode.spec_name,
         xdp_tx_configurable=None if tx is None else tx.max_count is not None,
+        policy=policy,
     )
 
 
@@ -164,7 +169,9 @@ def collect(ifnames: Sequence[str] = ()) -> list[DeviceReport]:
         selected = all_links
     features = netdev_source.dump_features() or {}
     series_tx = tx_config.dump_series_tx() or {}
-    return [_report(link, features.get(link.ifindex), series_tx.get(link.ifindex))
+    policies = attach_policy.dump_policies() or {}
+    return [_report(link, features.get(link.ifindex), series_tx.get(link.ifindex),
+                    policies.get(link.ifindex))
             for link in selected]
 
 
@@ -201,6 +208,18 @@ def _tx_mode_text(report: DeviceReport) -> str:
     return report.xdp_tx_mode
 
 
+def _policy_text(report: DeviceReport, attr: str) -> str:
+    if report.policy is None:
+        return "n/a (no xdptool series)"
+    return str(getattr(report.policy, attr))
+
+
+def _policy_field(text_key: str) -> Field:
+    attr = text_key.replace("-", "_")
+    return Field(attr, lambda r: None if r.policy is None else getattr(r.policy, attr),
+                 text_key, lambda r: _policy_text(r, attr))
+
+
 def _verdict(attr: str) -> Callable[[DeviceReport], bool | None]:
     return lambda report: getattr(report, attr)
 
@@ -229,6 +248,8 @@ FIELDS: tuple[Field, ...] = (
     *(_verdict_field(key) for key in (
         "native-xdp", "redirect", "redirect-target", "redirect-target-sg")),
     Field("xdp_tx_mode", lambda r: r.xdp_tx_mode, "xdp-tx-mode", _tx_mode_text),
+    _policy_field("feature-check"),
+    _policy_field("implicit-generic"),
     *(_verdict_field(key) for key in ("rx-sg", "xsk-zerocopy")),
     Field("xdp_zc_max_segs", lambda r: r.xdp_zc_max_segs, "xdp-zc-max-segs", _zc_max_segs_text),
     *(_verdict_field(key) for key in (
@@ -247,7 +268,7 @@ FIELDS: tuple[Field, ...] = (
 def _json_order() -> tuple[str, ...]:
     """FIELDS' order, but xdp_zc_max_segs after the last verdict and fields
     added later at the end (docs/cli.md)."""
-    later = ("xdp_tx_mode",)
+    later = ("xdp_tx_mode", "feature_check", "implicit_generic")
     keys = [f.json_key for f in FIELDS if f.json_key not in ("xdp_zc_max_segs", *later)]
     keys.insert(keys.index("xsk_tx_checksum") + 1, "xdp_zc_max_segs")
     return (*keys, *later)

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from xdptool import links, netdev_source, output
-from xdptool.commands import DeviceArgument, new_app
+from xdptool.commands import DeviceArgument, DeviceVerbGroup, new_app
 from xdptool.errors import (
     NoSuchDeviceError,
 )
@@ -227,21 +226,9 @@ def set_command(
     apply_settings(device, parse_settings(settings))
 
 
-class TxGroup(TyperGroup):
-    """`xdptool tx DEV [--json]` shows, `xdptool tx DEV set ...` changes
-    (ethtool's order: the device, then the verb)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if len(args) >= 2 and args[1] == "set":
-            args = ["set", args[0], *args[2:]]
-        elif not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
-            args = ["show", *args]  # and without DEV, show says it is missing
-        return super().parse_args(ctx, args)
-
-
 app = new_app(
     name="tx",
-    cls=TxGroup,
+    cls=DeviceVerbGroup,
     help="XDP TX resources: can DEV receive redirected frames.\n\n"
     "`xdptool tx DEV` shows them (like ethtool -l); "
     f"`xdptool tx DEV set {SET_USAGE}` changes them (like ethtool -L).",

@@ -615,7 +615,12 @@ class Renderer:
             out.append(call)
         else:
             out.append(f"        {target}self._request(")
-            out.append(f"            {builder},")
+            if len(f"            {builder},") <= LINE_WIDTH:
+                out.append(f"            {builder},")
+            else:  # one argument per line (call_args joins name=name pairs)
+                out.append(f"            {op.ident}_{mode}_request(")
+                out += [f"                {arg}," for arg in self.call_args(params).split(", ")]
+                out.append("            ),")
             out += [f"            {kw}," for kw in kwargs]
             out.append("        )")
         if mode == "dump":

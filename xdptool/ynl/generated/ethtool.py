@@ -124,6 +124,79 @@ class XdpTxSelection(runtime.YnlEnum):
         }
 
 
+class XdpFeatureCheck(runtime.YnlEnum):
+    """Whether attaching an XDP program checks the XDP features it uses
+    against the device's.
+
+    Spec: ``xdp-feature-check`` (enum).
+
+    Members:
+        OFF (off): No check; a feature the device lacks loses frames at run time.
+        ENFORCE (enforce): An attach (netlink, bpf_link create or update, a program
+    replaced) fails with EOPNOTSUPP and a message naming the missing
+    features, when the program uses XDP features the device lacks in
+    the attach's mode: basic, redirect, or an RX metadata kfunc the
+    driver does not implement. Turning it on checks the attached
+    programs the same way.
+    """
+
+    OFF = 0
+    ENFORCE = 1
+
+    @classmethod
+    def _spec_names(cls) -> Mapping[int, str]:
+        return {
+            0: "off",
+            1: "enforce",
+        }
+
+    @classmethod
+    def _spec_docs(cls) -> Mapping[int, str]:
+        return {
+            0: "No check; a feature the device lacks loses frames at run time.",
+            1: (
+                "An attach (netlink, bpf_link create or update, a program replaced) fails "
+                "with EOPNOTSUPP and a message naming the missing features, when the "
+                "program uses XDP features the device lacks in the attach's mode: basic, "
+                "redirect, or an RX metadata kfunc the driver does not implement. Turning "
+                "it on checks the attached programs the same way."
+            ),
+        }
+
+
+class XdpImplicitGeneric(runtime.YnlEnum):
+    """What attaching an XDP program without a mode flag does on a device
+    without native XDP.
+
+    Spec: ``xdp-implicit-generic`` (enum).
+
+    Members:
+        ALLOW (allow): It attaches in generic (skb) mode.
+        DENY (deny): It fails with EOPNOTSUPP; asking for generic mode explicitly
+    (XDP_FLAGS_SKB_MODE) still works.
+    """
+
+    ALLOW = 0
+    DENY = 1
+
+    @classmethod
+    def _spec_names(cls) -> Mapping[int, str]:
+        return {
+            0: "allow",
+            1: "deny",
+        }
+
+    @classmethod
+    def _spec_docs(cls) -> Mapping[int, str]:
+        return {
+            0: "It attaches in generic (skb) mode.",
+            1: (
+                "It fails with EOPNOTSUPP; asking for generic mode explicitly "
+                "(XDP_FLAGS_SKB_MODE) still works."
+            ),
+        }
+
+
 OPS: Final[dict[str, tuple[int | None, int | None]]] = {
     "xdp-get": (200, 200),
     "xdp-set": (201, None),
@@ -169,6 +242,8 @@ ATTR_NAMES: Final[dict[str, dict[int, str]]] = {
         2: "stats-enabled",
         3: "stats",
         4: "tx",
+        5: "feature-check",
+        6: "implicit-generic",
     },
 }
 """Attribute numbers to spec names, per attribute set."""
@@ -228,6 +303,8 @@ class XdpMsg(runtime.GenlMessage):
         (2, "ETHTOOL_A_XDP_STATS_ENABLED", "uint8"),
         (3, "ETHTOOL_A_XDP_STATS", "nest_xdp_stat|nested"),
         (4, "ETHTOOL_A_XDP_TX", "nest_xdp_tx|nested"),
+        (5, "ETHTOOL_A_XDP_FEATURE_CHECK", "uint32"),
+        (6, "ETHTOOL_A_XDP_IMPLICIT_GENERIC", "uint32"),
     )
 
 
@@ -428,6 +505,9 @@ class Xdp:
         stats: The device's per-action XDP counters, when they are counted and the request
             asks for statistics (the stats header flag).
         tx: The device's XDP TX resources.
+        feature_check: Whether attaching a program checks the XDP features it uses.
+        implicit_generic: Whether attaching without a mode flag may fall back to generic XDP
+            on a device without native XDP.
     """
 
     header: Header = dataclasses.field(metadata={"ynl-name": "header", "ynl-type": "nest"})
@@ -440,6 +520,12 @@ class Xdp:
     tx: XdpTx | None = dataclasses.field(
         default=None, metadata={"ynl-name": "tx", "ynl-type": "nest"}
     )
+    feature_check: XdpFeatureCheck | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "feature-check", "ynl-type": "u32"}
+    )
+    implicit_generic: XdpImplicitGeneric | None = dataclasses.field(
+        default=None, metadata={"ynl-name": "implicit-generic", "ynl-type": "u32"}
+    )
 
     @classmethod
     def from_nla(cls, msg: runtime.Attrs) -> Xdp:
@@ -449,6 +535,10 @@ class Xdp:
             stats_enabled=runtime.optional(msg, "ETHTOOL_A_XDP_STATS_ENABLED", int),
             stats=runtime.optional(msg, "ETHTOOL_A_XDP_STATS", XdpStat.from_nla),
             tx=runtime.optional(msg, "ETHTOOL_A_XDP_TX", XdpTx.from_nla),
+            feature_check=runtime.optional(msg, "ETHTOOL_A_XDP_FEATURE_CHECK", XdpFeatureCheck),
+            implicit_generic=runtime.optional(
+                msg, "ETHTOOL_A_XDP_IMPLICIT_GENERIC", XdpImplicitGeneric
+            ),
         )
 
     @classmethod
@@ -463,6 +553,8 @@ class Xdp:
         runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", self.stats_enabled)
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_STATS", self.stats)
         runtime.put_nest(attrs, "ETHTOOL_A_XDP_TX", self.tx)
+        runtime.put(attrs, "ETHTOOL_A_XDP_FEATURE_CHECK", self.feature_check)
+        runtime.put(attrs, "ETHTOOL_A_XDP_IMPLICIT_GENERIC", self.implicit_generic)
         return attrs
 
 
@@ -495,6 +587,8 @@ def xdp_set_do_request(
     header: Header | None = None,
     stats_enabled: int | None = None,
     tx: XdpTx | None = None,
+    feature_check: XdpFeatureCheck | int | None = None,
+    implicit_generic: XdpImplicitGeneric | int | None = None,
 ) -> XdpMsg:
     """Build the ``xdp-set`` do request (not yet encoded).
 
@@ -504,6 +598,8 @@ def xdp_set_do_request(
     runtime.put_nest(attrs, "ETHTOOL_A_XDP_HEADER", header)
     runtime.put(attrs, "ETHTOOL_A_XDP_STATS_ENABLED", stats_enabled)
     runtime.put_nest(attrs, "ETHTOOL_A_XDP_TX", tx)
+    runtime.put(attrs, "ETHTOOL_A_XDP_FEATURE_CHECK", feature_check)
+    runtime.put(attrs, "ETHTOOL_A_XDP_IMPLICIT_GENERIC", implicit_generic)
     return runtime.new_request(XdpMsg, 201, attrs)
 
 
@@ -564,13 +660,21 @@ class Ethtool(runtime.YnlFamily):
         header: Header | None = None,
         stats_enabled: int | None = None,
         tx: XdpTx | None = None,
+        feature_check: XdpFeatureCheck | int | None = None,
+        implicit_generic: XdpImplicitGeneric | int | None = None,
     ) -> None:
         """Set the XDP state and policy of a device.
 
         ``xdp-set`` do request; waits for the kernel's ACK.
         """
         self._request(
-            xdp_set_do_request(header=header, stats_enabled=stats_enabled, tx=tx),
+            xdp_set_do_request(
+                header=header,
+                stats_enabled=stats_enabled,
+                tx=tx,
+                feature_check=feature_check,
+                implicit_generic=implicit_generic,
+            ),
             op="xdp-set",
             ack=True,
             attr_names=ATTR_NAMES["xdp"],
