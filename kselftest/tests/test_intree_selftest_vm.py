@@ -1,10 +1,11 @@
-"""The series' in-tree selftests (drivers/net/xdp_stats.py, xdp_tx.py) in the guest.
+"""The series' in-tree selftests (drivers/net/xdp_stats.py, xdp_tx.py,
+xdp_policy.py) in the guest.
 
 Run from the kernel work tree, against its selftest libraries
 (tools/testing/selftests/drivers/net/lib/py and net/lib/py) and YNL. The
 guest's root file system is read-only, so the script and its BPF object go
-to a temporary directory; the object is the host's build
-($XDPTOOL_BPF_DIR/xdp_act.bpf.o) when there is one, else built here.
+to a temporary directory; the objects and helpers are the host's build
+($XDPTOOL_BPF_DIR, kselftest/build-bpf) when there is one, else built here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,41 @@ BPF_DIRS = ("net/lib", "drivers/net")
 
 
 # Each selftest and the fewest cases it must list: a list cut short fails.
-SELFTESTS_MIN_CASES = {"xdp_stats": 9, "xdp_tx": 6}
+SELFTESTS_MIN_CASES = {"xdp_stats": 9, "xdp_tx": 6, "xdp_policy": 12}
+# The BPF programs (in BPF_DIRS) and C helpers (next to the test) each uses.
+SELFTEST_PROGS = {"xdp_stats": ("xdp_act",), "xdp_tx": ("xdp_act",),
+                  "xdp_policy": ("xdp_policy",)}
+SELFTEST_HELPERS = {"xdp_policy": ("xdp_policy_helper",)}
+
+
+def prebuilt(name: str) -> Path | None:
+    """The host's build of a program or helper (kselftest/build-bpf)."""
+    path = Path(os.environ.get("XDPTOOL_BPF_DIR", "/nonexistent")) / name
+    return path if path.exists() else None
+
+
+def build_prog(tree: Path, prog: str, tmp_path: Path) -> None:
+    """prog.bpf.o where the test looks for it: the host's build, else built
+    with the flags of the net selftests' bpf.mk, the system's UAPI and
+    libbpf headers."""
+    bpf_dir = next((d for d in BPF_DIRS if (tree / d / f"{prog}.bpf.c").exists()), None)
+    assert bpf_dir, f"no {prog}.bpf.c in {tree}/{{{','.join(BPF_DIRS)}}}"
+    obj = tmp_path / bpf_dir / f"{prog}.bpf.o"
+    obj.parent.mkdir(parents=True, exist_ok=True)
+    built = prebuilt(f"{prog}.bpf.o")
+    if built:
+        shutil.copy(built, obj)
+        return
+    sh("clang", "-O2", "-g", "--target=bpf", "-idirafter", "/usr/include/x86_64-linux-gnu",
+       "-c", str(tree / bpf_dir / f"{prog}.bpf.c"), "-o", str(obj))
+
+
+def build_helper(tree: Path, helper: str, out: Path) -> None:
+    built = prebuilt(helper)
+    if built:
+        shutil.copy(built, out)
+        return
+    sh("gcc", "-O2", "-Wall", "-o", str(out), str(tree / TEST_DIR / f"{helper}.c"), "-lbpf")
 
 
 @pytest.mark.parametrize("name", sorted(SELFTESTS_MIN_CASES))
@@ -36,33 +71,15 @@ def test_intree_xdp_selftest(tmp_path: Path, name: str) -> None:
     tree = ktree() / SELFTESTS
     if not (tree / TEST_DIR / f"{name}.py").exists() and name != "xdp_stats":
         pytest.skip(f"{name}.py is not in this base's series yet (patches/*/)")
-    bpf_dir = next((d for d in BPF_DIRS if (tree / d / "xdp_act.bpf.c").exists()), None)
-    assert bpf_dir, f"no xdp_act.bpf.c in {tree}/{{{','.join(BPF_DIRS)}}}"
     script = tmp_path / TEST_DIR / f"{name}.py"
-    obj = tmp_path / bpf_dir / "xdp_act.bpf.o"
-    for d in (script.parent, obj.parent):
-        d.mkdir(parents=True, exist_ok=True)
-    # xdp_tx.py imports the pairs and senders of xdp_stats.py.
+    script.parent.mkdir(parents=True, exist_ok=True)
+    # xdp_tx.py and xdp_policy.py import from xdp_stats.py.
     for script_name in {name, "xdp_stats"}:
         shutil.copy(tree / TEST_DIR / f"{script_name}.py", script.parent)
-    prebuilt = Path(os.environ.get("XDPTOOL_BPF_DIR", "/nonexistent")) / "xdp_act.bpf.o"
-    if prebuilt.exists():
-        shutil.copy(prebuilt, obj)
-    else:
-        # The kernel builds it with the net selftests' bpf.mk; the same
-        # flags with the system's UAPI and libbpf headers.
-        sh(
-            "clang",
-            "-O2",
-            "-g",
-            "--target=bpf",
-            "-idirafter",
-            "/usr/include/x86_64-linux-gnu",
-            "-c",
-            str(tree / bpf_dir / "xdp_act.bpf.c"),
-            "-o",
-            str(obj),
-        )
+    for prog in SELFTEST_PROGS[name]:
+        build_prog(tree, prog, tmp_path)
+    for helper in SELFTEST_HELPERS.get(name, ()):
+        build_helper(tree, helper, script.parent / helper)
     env = dict(os.environ, PYTHONPATH=str(tree / TEST_DIR))
     res = subprocess.run(
         [sys.executable, str(script)],

@@ -43,6 +43,19 @@ def test_listed_false_positive_passes(tmp_path: Path) -> None:
                           "should immediately follow its function/variable\n")
 
 
+def test_indented_line_matches_squeezed_entry(tmp_path: Path) -> None:
+    """The list cannot hold tabs (its separator): indentation is dropped and
+    inner whitespace runs are one space, on both sides."""
+    finding = ("WARNING:LONG_LINE_STRING: line length of 120 exceeds 100 columns\n"
+               "#9: FILE: net/core/dev.c:10:\n"
+               "+\t\tNL_SET_ERR_MSG(extack,\t\"a  long message\");\n\n")
+    allow = allow_file(tmp_path, "LONG_LINE_STRING\tnet/core/dev.c\t"
+                                 'NL_SET_ERR_MSG(extack, "a long message");\tnot split')
+    assert run(finding + TOTAL, allow).returncode == 0
+    # the words must still be the same
+    assert run(finding.replace("long", "longer") + TOTAL, allow).returncode == 1
+
+
 def test_anything_else_fails_and_is_shown(tmp_path: Path) -> None:
     allow = allow_file(tmp_path, "EXPORT_SYMBOL\tnet/core/xdp.c\t"
                                  "EXPORT_SYMBOL_GPL(xdp_stats_key);\tcheckpatch's pattern")
@@ -105,6 +118,8 @@ def test_the_series_list_names_real_lines() -> None:
         assert f"+++ b/{path}\n" in series, path
         if kind == "FILE_PATH_CHANGES":  # a diff header line, not added code
             assert f"diff --git a/{path} b/{path}\n{code}\n" in series, code
-        else:
-            assert f"\n+{code}\n" in series, code
+        else:  # the list drops indentation and squeezes whitespace
+            added = {" ".join(line[1:].split()) for line in series.splitlines()
+                     if line.startswith("+") and not line.startswith("+++")}
+            assert code in added, code
         assert kind.isupper() and reason

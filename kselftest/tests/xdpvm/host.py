@@ -29,7 +29,9 @@ def bpf_obj(src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     if prebuilt.exists():
         return prebuilt
     obj = tmp_path_factory.mktemp("bpf") / f"{src.stem}.o"
-    sh("clang", "-O2", "-target", "bpf", "-c", str(src), "-o", str(obj))
+    # BTF for programs with BTF maps or kfunc externs, as kselftest/build-bpf
+    sh("clang", "-O2", "-g", "-target", "bpf", "-idirafter", "/usr/include/x86_64-linux-gnu",
+       "-c", str(src), "-o", str(obj))
     return obj
 
 

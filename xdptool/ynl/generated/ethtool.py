@@ -134,10 +134,12 @@ class XdpFeatureCheck(runtime.YnlEnum):
         OFF (off): No check; a feature the device lacks loses frames at run time.
         ENFORCE (enforce): An attach (netlink, bpf_link create or update, a program
     replaced) fails with EOPNOTSUPP and a message naming the missing
-    features, when the program uses XDP features the device lacks in
-    the attach's mode: basic, redirect, or an RX metadata kfunc the
-    driver does not implement. Turning it on checks the attached
-    programs the same way.
+    features, when the program, or a program its tail calls can
+    reach, uses XDP features the device lacks in the attach's mode:
+    basic, redirect, or an RX metadata kfunc the driver does not
+    implement. The tail call maps are then locked against programs
+    that use them. Turning it on checks the attached programs the
+    same way.
     """
 
     OFF = 0
@@ -157,9 +159,11 @@ class XdpFeatureCheck(runtime.YnlEnum):
             1: (
                 "An attach (netlink, bpf_link create or update, a program replaced) fails "
                 "with EOPNOTSUPP and a message naming the missing features, when the "
-                "program uses XDP features the device lacks in the attach's mode: basic, "
-                "redirect, or an RX metadata kfunc the driver does not implement. Turning "
-                "it on checks the attached programs the same way."
+                "program, or a program its tail calls can reach, uses XDP features the "
+                "device lacks in the attach's mode: basic, redirect, or an RX metadata "
+                "kfunc the driver does not implement. The tail call maps are then locked "
+                "against programs that use them. Turning it on checks the attached programs "
+                "the same way."
             ),
         }
 
