@@ -11,7 +11,6 @@ device without native XDP fails instead of falling back to generic XDP.
 from __future__ import annotations
 
 import contextlib
-import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +18,6 @@ from typing import Any
 from xdptool import links, series
 from xdptool.errors import (
     KernelUnsupportedError,
-    NoSuchDeviceError,
-    PermissionDeniedError,
     XdptoolError,
 )
 from xdptool.names import shown
@@ -35,7 +32,6 @@ NO_POLICY_PATCHES_NOTE = (
     "this kernel's xdptool series predates the XDP attach policy (no feature-check "
     "in ETHTOOL_MSG_XDP_SET): it attaches any program and falls back to generic XDP"
 )
-SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
 
 # The ethtool family bindings; tests replace them with fakes of the same shape.
 open_family: Callable[[], Any] = Ethtool
@@ -55,13 +51,9 @@ class PolicySettings:
     implicit_generic: XdpImplicitGeneric | None = None
 
 
-class PolicyRefusedError(XdptoolError):
+class PolicyRefusedError(series.RequestRefusedError):
     """The kernel refused a policy; ``errno`` says why (EOPNOTSUPP: an
     attached program uses features the device lacks)."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.errno = code
 
 
 def open_policy_family() -> Any:
@@ -69,24 +61,12 @@ def open_policy_family() -> Any:
 
     Raises KernelUnsupportedError saying what the kernel lacks.
     """
-    try:
-        family, parts = series.open_verified(open_family)
-    except KernelUnsupportedError as err:
-        if str(err) == series.NO_SERIES:
-            raise KernelUnsupportedError(NO_SERIES_NOTE) from None
-        raise
-    if series.FEATURE_CHECK not in parts or series.IMPLICIT_GENERIC not in parts:
-        family.close()
-        raise KernelUnsupportedError(NO_POLICY_PATCHES_NOTE)
-    return family
+    return series.open_part(open_family, {series.FEATURE_CHECK, series.IMPLICIT_GENERIC},
+                            NO_SERIES_NOTE, NO_POLICY_PATCHES_NOTE)
 
 
 def _request_error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
-    if err.is_permission_error:
-        return PermissionDeniedError(doing, SET_CAPABILITY)
-    if err.errno == errno.ENODEV:  # gone in between
-        return NoSuchDeviceError(ifname)
-    return PolicyRefusedError(f"{shown(ifname)}: {doing} failed: {err.detail}", err.errno)
+    return series.request_error(err, ifname, doing, PolicyRefusedError)
 
 
 def policy_of(reply: Xdp) -> Policy | None:

@@ -31,11 +31,17 @@ series' own too.
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from xdptool.errors import KernelUnsupportedError, XdptoolError
+from xdptool.errors import (
+    KernelUnsupportedError,
+    NoSuchDeviceError,
+    PermissionDeniedError,
+    XdptoolError,
+)
+from xdptool.names import shown
 from xdptool.ynl.generated import ethtool
 from xdptool.ynl.runtime import (
     GENL_CMD_CAP_DO,
@@ -317,3 +323,45 @@ def open_verified(opener: Callable[[], F]) -> tuple[F, frozenset[str]]:
     except BaseException:
         family.close()
         raise
+
+
+def open_part(opener: Callable[[], F], parts: Collection[str], no_series_note: str,
+              predates_note: str) -> F:
+    """The verified family of a kernel whose series has all of ``parts``
+    (optional attributes of :data:`SERIES`, e.g. {TX}).
+
+    Raises KernelUnsupportedError: ``no_series_note`` without the series,
+    ``predates_note`` when its series lacks one of the parts.
+    """
+    try:
+        family, have = open_verified(opener)
+    except KernelUnsupportedError as err:
+        if str(err) == NO_SERIES:
+            raise KernelUnsupportedError(no_series_note) from None
+        raise
+    if not set(parts) <= have:
+        family.close()
+        raise KernelUnsupportedError(predates_note)
+    return family
+
+
+# xdp-set needs it (GENL_ADMIN_PERM: checked in the initial user namespace).
+SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
+
+
+class RequestRefusedError(XdptoolError):
+    """The kernel refused a request of the series; ``errno`` says why."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.errno = code
+
+
+def request_error(err: YnlError, ifname: str, doing: str,
+                  refused: type[RequestRefusedError] = RequestRefusedError) -> XdptoolError:
+    """One line for a failed request of the series, with the kernel's extack."""
+    if err.is_permission_error:
+        return PermissionDeniedError(doing, SET_CAPABILITY)
+    if err.errno == errno.ENODEV:  # gone in between
+        return NoSuchDeviceError(ifname)
+    return refused(f"{shown(ifname)}: {doing} failed: {err.detail}", err.errno)

@@ -5,7 +5,6 @@ xdptool.redirect_target (docs/tx-resources.md)."""
 from __future__ import annotations
 
 import contextlib
-import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +12,6 @@ from typing import Any
 from xdptool import links, series
 from xdptool.errors import (
     KernelUnsupportedError,
-    NoSuchDeviceError,
-    PermissionDeniedError,
     XdptoolError,
 )
 from xdptool.names import shown
@@ -29,9 +26,6 @@ NO_TX_PATCHES_NOTE = (
     "this kernel's xdptool series predates XDP TX configuration (no tx nest "
     "in ETHTOOL_MSG_XDP_SET): it sets XDP TX up only as a side effect"
 )
-# xdp-set needs it (GENL_ADMIN_PERM: checked in the initial user namespace).
-SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
-
 # The ethtool family bindings; tests replace them with fakes of the same shape.
 open_family: Callable[[], Any] = Ethtool
 
@@ -48,34 +42,16 @@ def open_tx_family() -> Any:
 
     Raises KernelUnsupportedError saying what the kernel lacks.
     """
-    try:
-        family, parts = series.open_verified(open_family)
-    except KernelUnsupportedError as err:
-        if str(err) == series.NO_SERIES:
-            raise KernelUnsupportedError(NO_SERIES_NOTE) from None
-        raise
-    if series.TX not in parts:
-        family.close()
-        raise KernelUnsupportedError(NO_TX_PATCHES_NOTE)
-    return family
+    return series.open_part(open_family, {series.TX}, NO_SERIES_NOTE, NO_TX_PATCHES_NOTE)
 
 
-class TxRefusedError(XdptoolError):
+class TxRefusedError(series.RequestRefusedError):
     """The kernel refused an XDP TX setting; ``errno`` says why (EOPNOTSUPP:
     the driver cannot set XDP TX up without a program, or not so)."""
 
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.errno = code
-
 
 def request_error(err: YnlError, ifname: str, doing: str) -> XdptoolError:
-    """One-line error for a failed request, with the kernel's extack."""
-    if err.is_permission_error:
-        return PermissionDeniedError(doing, SET_CAPABILITY)
-    if err.errno == errno.ENODEV:  # gone in between
-        return NoSuchDeviceError(ifname)
-    return TxRefusedError(f"{shown(ifname)}: {doing} failed: {err.detail}", err.errno)
+    return series.request_error(err, ifname, doing, TxRefusedError)
 
 
 def read_series_tx(ifname: str, ifindex: int) -> tuple[XdpTx | None, str | None]:

@@ -170,7 +170,8 @@ def test_upstream_ops_are_not_the_series(recorder: Recorder) -> None:
         "ethtool message 47 on this kernel is not the XDP series' xdp-set (attribute 2 "
         "stats-enabled: nest, expected u8 max 1; attribute 4.1 tx.mode: not taken, expected "
         "u32 max 1; attribute 4.2 tx.count: not taken, expected u32; attribute 4.3 "
-        "tx.selection: not taken, expected u32 max 2; attributes 3 (nest)")
+        "tx.selection: not taken, expected u32 max 2; attribute 5 feature-check: nest, "
+        "expected u32 max 1; attribute 3 (nest): not in xdp-set's request)")
     assert str(info_set.value).endswith(TAIL)
     # the family lookup, then the policies of 46 and of 47: all to the controller
     assert recorder.sent == [(rt.GENL_ID_CTRL, rt.CTRL_CMD_GETFAMILY),

@@ -391,3 +391,31 @@ def install(monkeypatch: pytest.MonkeyPatch, kernel: FakeKernel) -> None:
         return real(family, type, proto, *args)
 
     monkeypatch.setattr(socket, "socket", factory)
+
+
+class FakeSeriesFamily:
+    """A fake of the series' ethtool family: what series.verify() asks (the
+    ops and the request policies of 200 and 201, with xdp-set's ``set_policy``),
+    and how many sockets are open. Tests add xdp_get/xdp_set."""
+
+    def __init__(self, set_policy: Mapping[int, Mapping[int, Pol]]) -> None:
+        from xdptool.ynl import runtime as rt
+
+        self.policies = {
+            200: rt.parse_policy(policy_messages(21, 200, SERIES_XDP_GET, 0, 0), 200),
+            201: rt.parse_policy(policy_messages(21, 201, set_policy, 0, None), 201),
+        }
+        self.open_sockets = 0
+
+    def __call__(self) -> Any:
+        self.open_sockets += 1
+        return self
+
+    def close(self) -> None:
+        self.open_sockets -= 1
+
+    def kernel_ops(self) -> dict[int, int]:
+        return dict(SERIES_OPS)
+
+    def get_policy(self, op: str | int) -> Any:
+        return self.policies[int(op)]

@@ -10,17 +10,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 from genl_fake import (
-    SERIES_OPS,
-    SERIES_XDP_GET,
     SERIES_XDP_SET_POLICY,
     SERIES_XDP_SET_TX,
-    policy_messages,
+    FakeSeriesFamily,
 )
 from typer.testing import CliRunner
 
 from xdptool import attach_policy, cli, links
 from xdptool.attach_policy import NO_POLICY_PATCHES_NOTE, NO_SERIES_NOTE, Policy
-from xdptool.ynl import runtime as rt
 from xdptool.ynl.generated.ethtool import Header, Xdp, XdpFeatureCheck, XdpImplicitGeneric
 from xdptool.ynl.runtime import YnlError
 
@@ -37,32 +34,14 @@ def run(*args: str) -> Result:
     return runner.invoke(cli.app, list(args), prog_name="xdptool")
 
 
-class FakePolicyKernel:
+class FakePolicyKernel(FakeSeriesFamily):
     """The series' ethtool family; veth0 (ifindex 2) enforces, lo (1) does not."""
 
     def __init__(self, with_policy: bool = True) -> None:
-        set_policy = SERIES_XDP_SET_POLICY if with_policy else SERIES_XDP_SET_TX
-        self.policies = {
-            200: rt.parse_policy(policy_messages(21, 200, SERIES_XDP_GET, 0, 0), 200),
-            201: rt.parse_policy(policy_messages(21, 201, set_policy, 0, None), 201),
-        }
+        super().__init__(SERIES_XDP_SET_POLICY if with_policy else SERIES_XDP_SET_TX)
         self.state = {1: (0, 0), 2: (1, 1)}
         self.sets: list[tuple[int | None, object, object]] = []
         self.set_error: YnlError | None = None
-        self.open_sockets = 0
-
-    def __call__(self) -> FakePolicyKernel:
-        self.open_sockets += 1
-        return self
-
-    def close(self) -> None:
-        self.open_sockets -= 1
-
-    def kernel_ops(self) -> dict[int, int]:
-        return dict(SERIES_OPS)
-
-    def get_policy(self, op: str | int) -> rt.OpPolicy:
-        return self.policies[int(op)]
 
     def _reply(self, ifindex: int) -> Xdp:
         check, generic = self.state[ifindex]

@@ -9,14 +9,13 @@ import json
 from typing import TYPE_CHECKING
 
 import pytest
-from genl_fake import SERIES_OPS, SERIES_XDP_GET, SERIES_XDP_SET, SERIES_XDP_SET_TX, policy_messages
+from genl_fake import SERIES_XDP_SET, SERIES_XDP_SET_TX, FakeSeriesFamily
 from typer.testing import CliRunner
 
 from xdptool import cli, links, tx_config
 from xdptool.commands.tx import NOT_CONFIGURABLE_NOTE, NOT_TARGET_HINT
 from xdptool.netdev_source import NO_FAMILY_NOTE
 from xdptool.tx_config import NO_SERIES_NOTE, NO_TX_PATCHES_NOTE
-from xdptool.ynl import runtime as rt
 from xdptool.ynl.generated.ethtool import Header, Xdp, XdpTx, XdpTxMode, XdpTxSelection
 from xdptool.ynl.runtime import YnlError
 
@@ -99,34 +98,16 @@ def test_device_is_required(fake_host: FakeHost) -> None:
 # A kernel with the series' XDP TX patches (the ethtool family faked)
 
 
-class FakeTxKernel:
+class FakeTxKernel(FakeSeriesFamily):
     """The series' ethtool family: veth0 (ifindex 2) configurable, lo not."""
 
     def __init__(self, with_tx: bool = True) -> None:
-        set_policy = SERIES_XDP_SET_TX if with_tx else SERIES_XDP_SET
-        self.policies = {
-            200: rt.parse_policy(policy_messages(21, 200, SERIES_XDP_GET, 0, 0), 200),
-            201: rt.parse_policy(policy_messages(21, 201, set_policy, 0, None), 201),
-        }
+        super().__init__(SERIES_XDP_SET_TX if with_tx else SERIES_XDP_SET)
         self.tx = {2: XdpTx(mode=XdpTxMode.AUTO, target=0, count=1, max_count=1,
                             selection=XdpTxSelection.SHARED),
                    1: XdpTx(mode=XdpTxMode.AUTO, target=0)}
         self.sets: list[tuple[int | None, XdpTx | None]] = []
         self.set_error: YnlError | None = None
-        self.open_sockets = 0
-
-    def __call__(self) -> FakeTxKernel:
-        self.open_sockets += 1
-        return self
-
-    def close(self) -> None:
-        self.open_sockets -= 1
-
-    def kernel_ops(self) -> dict[int, int]:
-        return dict(SERIES_OPS)
-
-    def get_policy(self, op: str | int) -> rt.OpPolicy:
-        return self.policies[int(op)]
 
     def xdp_get(self, header: Header) -> Xdp:
         assert header.dev_index is not None

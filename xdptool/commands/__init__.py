@@ -40,6 +40,11 @@ def complete_device(incomplete: str) -> list[str]:
     return sorted(name for name in names if name.startswith(incomplete) and name.isprintable())
 
 
+# --json of every command that prints a report.
+JsonOption = Annotated[
+    bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
+]
+
 # The DEV argument of every command that acts on one device.
 DeviceArgument = Annotated[
     str,

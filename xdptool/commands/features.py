@@ -20,7 +20,7 @@ import typer
 
 from xdptool import attach_policy, bpfinfo, drvinfo, links, netdev_source, output, table, tx_config
 from xdptool.attach_policy import Policy
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import JsonOption, complete_device, new_app
 from xdptool.errors import NoSuchDeviceError
 from xdptool.names import quoted, shown
 from xdptool.netdev_source import NetdevFeatures
@@ -397,9 +397,7 @@ def command(
         typer.Argument(metavar="DEV...", show_default=False, autocompletion=complete_device,
                        help="Interfaces to show (default: all)."),
     ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
-    ] = False,
+    json_out: JsonOption = False,
     long: Annotated[
         bool,
         typer.Option("--long", "-l", help="Full per-device blocks even without DEV."),

@@ -18,7 +18,7 @@ import typer
 
 from xdptool import attach_policy, links, output
 from xdptool.attach_policy import Policy, PolicySettings
-from xdptool.commands import DeviceArgument, DeviceVerbGroup, new_app
+from xdptool.commands import DeviceArgument, DeviceVerbGroup, JsonOption, new_app
 from xdptool.errors import KernelUnsupportedError
 from xdptool.names import quoted, shown
 from xdptool.ynl.generated.ethtool import XdpFeatureCheck, XdpImplicitGeneric
@@ -118,9 +118,7 @@ def to_dict(report: PolicyReport) -> dict[str, Any]:
 
 def show_command(
     device: DeviceArgument,
-    json_out: Annotated[
-        bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
-    ] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """A device's XDP attach policy: what the kernel refuses to attach."""
     report = collect(device)

@@ -34,7 +34,7 @@ import typer
 from typer.core import TyperGroup
 
 from xdptool import links, output, series, table
-from xdptool.commands import complete_device, new_app
+from xdptool.commands import JsonOption, complete_device, new_app
 from xdptool.errors import (
     KernelUnsupportedError,
     NoSuchDeviceError,
@@ -200,8 +200,7 @@ def watch(read: Callable[[], DeviceStats], interval: float, count: int | None = 
 
 # What the series' kernel says (extack) when asked for counters a device does not count.
 NOT_ENABLED_EXTACK = "XDP statistics are not enabled on this device"
-# xdp-set needs it (GENL_ADMIN_PERM: checked in the initial user namespace).
-SET_CAPABILITY = "CAP_NET_ADMIN in the initial user namespace"
+SET_CAPABILITY = series.SET_CAPABILITY
 
 
 class StatsNotEnabledError(XdptoolError):
@@ -548,9 +547,7 @@ def show_command(
     per_queue: Annotated[
         bool, typer.Option("--per-queue", "-q", help="One row per RX queue, and the total.")
     ] = False,
-    json_out: Annotated[
-        bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
-    ] = False,
+    json_out: JsonOption = False,
     watch_: Annotated[
         bool, typer.Option("--watch", "-w", help="Show rates per second, refreshed in place.")
     ] = False,

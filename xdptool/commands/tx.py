@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import typer
 
 from xdptool import links, netdev_source, output
-from xdptool.commands import DeviceArgument, DeviceVerbGroup, new_app
+from xdptool.commands import DeviceArgument, DeviceVerbGroup, JsonOption, new_app
 from xdptool.errors import (
     NoSuchDeviceError,
 )
@@ -200,9 +200,7 @@ def to_dict(report: TxReport) -> dict[str, Any]:
 
 def show_command(
     device: DeviceArgument,
-    json_out: Annotated[
-        bool, typer.Option("--json", "-j", help="Print JSON (schema: docs/cli.md).")
-    ] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """A device's XDP TX resources: can it receive redirected frames."""
     report = collect(device)
