@@ -367,6 +367,9 @@ def test_cli_enable_get_and_stats(quiet_netns: Netns) -> None:
     assert reply == {
         "header": {"dev-index": link(ns, "cq0")["ifindex"], "dev-name": "cq0"},
         "stats-enabled": 0,
+        # the attach policy (xdp_policy.py tests it), off by default
+        "feature-check": "off",
+        "implicit-generic": "allow",
     }
     # XDP TX resources (drivers/net/xdp_tx.py tests them): a veth's are
     # its peer's RX queues, shared.
